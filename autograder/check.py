@@ -1,0 +1,220 @@
+"""The check format: what one hidden grade cell verifies, as ordinary Python.
+
+A `Check` names the student function, builds seeded cases, and knows the reference, the
+tolerances, the points, the forbidden built-ins and the mistake oracles. Its work is split
+in two halves so that the same check runs in-kernel (nbval, `nbgrader validate`) and judged
+(our grading engine, where the kernel never sees this module):
+
+    spec    = check.spec()                          # plain inputs: what to call, on what
+    record  = course.evidence.run_cases(fn, spec)   # kernel half: call and record
+    verdict = check.judge(spec, record)             # judge half: compare, score, hint
+
+A check is all-or-nothing (like a stock nbgrader grade cell): partial credit comes from
+splitting an exercise into several grade cells (values, edge cases, batching, gradients).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from course.evidence import FORMAT, run_cases
+
+
+@dataclass(frozen=True)
+class Case:
+    """One call of the student's function. Tensors are built from a seeded generator."""
+
+    name: str  # short English id shown in feedback, e.g. "zero_vector"
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+    grad: tuple[int, ...] = ()  # positional args whose gradient is compared
+    graded: torch.Tensor | None = None  # bool mask over output elements that count (judge-only)
+
+
+@dataclass(frozen=True)
+class Oracle:
+    """A known wrong variant; when the student's output matches it, `hint` names the mistake."""
+
+    name: str
+    fn: Callable
+    hint: str  # Chinese, names the mistake without giving code
+
+
+@dataclass(frozen=True)
+class Failure:
+    case: str
+    reason: str  # Chinese with the English term
+
+
+@dataclass(frozen=True)
+class Verdict:
+    check_id: str
+    title: str
+    points: float
+    max_points: float
+    failures: tuple[Failure, ...] = ()
+    hint: str = ""  # the matching oracle's hint, or ""
+    oracle: str = ""  # the matching oracle's name, or ""
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    def message(self) -> str:
+        """Chinese message for a student: which case failed, why, and the hint."""
+        if self.passed:
+            return f"通过 {self.title} ({self.points:g}/{self.max_points:g})"
+        first = self.failures[0]
+        lines = [f"未通过 {self.title}：用例 {first.case!r} {first.reason}"]
+        if len(self.failures) > 1:
+            lines.append(f"（共 {len(self.failures)} 个用例未通过）")
+        if self.hint:
+            lines.append(f"提示：{self.hint}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str  # "<level>/<function>/<aspect>", e.g. "L-2/cosine_similarity/values"
+    function: str  # name of the student's top-level function
+    title: str  # Chinese, shown in feedback
+    points: float
+    cases: Callable[[torch.Generator], list[Case]]
+    reference: Callable
+    rtol: float = 1e-5
+    atol: float = 1e-6
+    exact: bool = False  # integer/bool outputs: compare exactly
+    forbidden: tuple[str, ...] = ()
+    oracles: tuple[Oracle, ...] = ()
+    seed: int = 0
+
+    # ---- kernel-facing half -------------------------------------------------------------
+    def build_cases(self) -> list[Case]:
+        return self.cases(torch.Generator().manual_seed(self.seed))
+
+    def spec(self, cases: list[Case] | None = None) -> dict:
+        """Plain inputs for the kernel: no reference, no tolerance, no oracle."""
+        cases = self.build_cases() if cases is None else cases
+        return {
+            "format": FORMAT,
+            "check": self.id,
+            "function": self.function,
+            "forbidden": list(self.forbidden),
+            "cases": [
+                {"name": c.name, "args": list(c.args), "kwargs": dict(c.kwargs),
+                 "grad": list(c.grad)}
+                for c in cases
+            ],
+        }
+
+    # ---- judge half -----------------------------------------------------------------------
+    def judge(self, record: dict, cases: list[Case] | None = None) -> Verdict:
+        """Compare a kernel record with the reference; on failure look for a matching oracle."""
+        cases = self.build_cases() if cases is None else cases
+        spec = self.spec(cases)
+        results = record.get("results") if isinstance(record, dict) else None
+        if record.get("check") != self.id or not isinstance(results, list) or len(results) != len(cases):
+            failure = Failure("*", "评分证据不完整或不属于本题 (evidence missing or malformed)")
+            return Verdict(self.id, self.title, 0.0, self.points, (failure,))
+        expected = run_cases(self.reference, spec, enforce=False)["results"]
+        failures = []
+        for case, want, got in zip(cases, expected, results, strict=True):
+            reason = compare(want, got, case.graded, self.rtol, self.atol, self.exact)
+            if reason:
+                failures.append(Failure(case.name, reason))
+        if not failures:
+            return Verdict(self.id, self.title, self.points, self.points)
+        oracle = self._matching_oracle(spec, cases, results)
+        return Verdict(self.id, self.title, 0.0, self.points, tuple(failures),
+                       hint=oracle.hint if oracle else "", oracle=oracle.name if oracle else "")
+
+    def _matching_oracle(self, spec: dict, cases: list[Case], results: list) -> Oracle | None:
+        for oracle in self.oracles:
+            mistaken = run_cases(oracle.fn, spec, enforce=False)["results"]
+            if all(compare(m, g, c.graded, self.rtol, self.atol, self.exact, nan_ok=True) is None
+                   for c, m, g in zip(cases, mistaken, results, strict=True)):
+                return oracle
+        return None
+
+    def run(self, fn: Callable) -> Verdict:
+        """In-process: both halves at once (in-kernel mode and mutant tests)."""
+        cases = self.build_cases()
+        return self.judge(run_cases(fn, self.spec(cases)), cases)
+
+
+def _flatten(value: Any) -> list:
+    if isinstance(value, list | tuple):
+        return [leaf for v in value for leaf in _flatten(v)]
+    return [value]
+
+
+def compare(want: dict, got: Any, graded: torch.Tensor | None, rtol: float, atol: float,
+            exact: bool, nan_ok: bool = False) -> str | None:
+    """None when `got` matches `want`; otherwise a Chinese reason. Both are run_case results."""
+    if not isinstance(got, dict) or "ok" not in got:
+        return "评分证据格式错误 (malformed evidence)"
+    if not want["ok"]:  # only oracles raise: they match an error of the same exception type
+        same = not got["ok"] and _error_type(got) == _error_type(want)
+        return None if same else "结果与预期不符"
+    if not got["ok"]:
+        return f"运行出错：{got.get('error', '')}"
+    reason = _compare_value(want["value"], got.get("value"), graded, rtol, atol, exact, nan_ok)
+    if reason:
+        return reason
+    want_grads, got_grads = want.get("grads") or [], got.get("grads") or []
+    if len(want_grads) != len(got_grads):
+        return "梯度缺失 (gradients missing)"
+    for i, (wg, gg) in enumerate(zip(want_grads, got_grads, strict=True)):
+        if wg is None and gg is None:
+            continue
+        if wg is None or gg is None:
+            return f"第 {i} 个输入的梯度不对：一个为 None (gradient is None)"
+        reason = _compare_value(wg, gg, None, rtol * 10, atol * 10, False, nan_ok)
+        if reason:
+            return f"梯度（gradient）{reason}"
+    return None
+
+
+def _error_type(result: dict) -> str:
+    return str(result.get("error", "")).split(":", 1)[0]
+
+
+def _compare_value(want: Any, got: Any, graded: torch.Tensor | None, rtol: float, atol: float,
+                   exact: bool, nan_ok: bool) -> str | None:
+    wants, gots = _flatten(want), _flatten(got)
+    if len(wants) != len(gots):
+        return f"返回值个数不对：期望 {len(wants)} 个，得到 {len(gots)} 个"
+    for w, g in zip(wants, gots, strict=True):
+        if not isinstance(w, torch.Tensor):
+            w = torch.tensor(w)
+        if not isinstance(g, torch.Tensor):
+            if not isinstance(g, bool | int | float):
+                return f"返回类型不对：期望 Tensor，得到 {type(g).__name__}"
+            g = torch.tensor(g)
+        if type(g) is not torch.Tensor:
+            return "返回类型不对：请返回普通的 torch.Tensor"
+        if tuple(g.shape) != tuple(w.shape):
+            return f"形状（shape）不对：期望 {tuple(w.shape)}，得到 {tuple(g.shape)}"
+        if exact or not (w.is_floating_point() or w.is_complex()):
+            if g.is_floating_point() and not w.is_floating_point():
+                return f"类型（dtype）不对：期望整数 {w.dtype}，得到 {g.dtype}"
+            ok = torch.equal(g.to(w.dtype), w) if graded is None else \
+                torch.equal(g.to(w.dtype)[graded], w[graded])
+            if not ok:
+                return "数值不一致 (values differ)"
+            continue
+        if not g.is_floating_point():
+            g = g.to(w.dtype)
+        g64, w64 = g.to(torch.float64), w.to(torch.float64)
+        if graded is not None:
+            g64, w64 = g64[graded], w64[graded]
+        if not nan_ok and torch.isnan(g64).any() and not torch.isnan(w64).any():
+            return "结果里出现了 NaN（是否除以了零？）"
+        if not torch.allclose(g64, w64, rtol=rtol, atol=atol, equal_nan=nan_ok):
+            diff = (g64 - w64).abs().nan_to_num(float("inf")).max().item()
+            return f"数值不一致：最大误差 {diff:.3g}（容差 rtol={rtol:g}, atol={atol:g}）"
+    return None

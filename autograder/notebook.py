@@ -1,0 +1,30 @@
+"""In-kernel mode: what a hidden test cell calls in the source notebook.
+
+    ### BEGIN HIDDEN TESTS
+    from autograder.notebook import check
+    check("L-2/cosine_similarity/values", cosine_similarity)
+    ### END HIDDEN TESTS
+
+The check runs entirely in this process and raises AssertionError (with the Chinese reason and
+hint) unless every case passes, so nbval, `nbgrader validate` and stock `nbgrader autograde`
+work unchanged. Our grading engine never runs this: it rewrites the cell to
+`course.evidence.record(...)` and judges outside the kernel.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from autograder import checks
+
+# The exact shape of a hidden call; the grading engine parses grade cells with it.
+HIDDEN_CALL = re.compile(r'^check\("(?P<id>[^"]+)",\s*(?P<fn>[A-Za-z_][A-Za-z0-9_]*)\)\s*$',
+                         re.MULTILINE)
+
+
+def check(check_id: str, fn: Callable) -> None:
+    verdict = checks.get(check_id).run(fn)
+    if not verdict.passed:
+        raise AssertionError(verdict.message())
+    print(verdict.message())

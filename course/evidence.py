@@ -1,0 +1,173 @@
+"""Call-and-record: run a student's function on given cases and keep only plain results.
+
+This is the kernel half of every hidden check. It is told *what* to call and *on what* by a
+plain "spec" dict (tensors, numbers, strings) and answers with a plain "record" dict. It knows
+nothing about references, tolerances or points; those stay with the judge (`autograder`).
+
+    spec   = {"format": 1, "check": "L-2/cosine_similarity/values", "function": "cosine_similarity",
+              "forbidden": ["torch.nn.functional.cosine_similarity"],
+              "cases": [{"name": "batched", "args": [a, b], "kwargs": {"dim": -1}, "grad": [0]}]}
+    record = {"format": 1, "check": ..., "results": [
+                 {"ok": True, "value": <plain tensor | number | list>, "grads": [<tensor | None>]},
+                 {"ok": False, "error": "ZeroDivisionError: ..."}]}
+
+Two callers:
+* in-kernel mode, `autograder.notebook.check` calls `run_cases` directly;
+* judged mode, the grading engine rewrites each hidden test to `record(check_id, fn)`, which
+  reads the spec from `$COURSE_EVIDENCE_DIR/<id>.inputs.pt` and writes `<id>.outputs.pt`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import importlib
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import torch
+
+FORMAT = 1
+EVIDENCE_DIR_ENV = "COURSE_EVIDENCE_DIR"
+GRAD_WEIGHT_SEED = 20240601  # fixed upstream-gradient weights: d(sum(w * out))/d(input)
+
+
+class ForbiddenCall(RuntimeError):
+    """Raised when a student's function calls a built-in that its exercise forbids."""
+
+
+def file_stem(check_id: str) -> str:
+    """'L-2/cosine_similarity/values' -> 'L-2__cosine_similarity__values' (a safe file name)."""
+    return check_id.replace("/", "__")
+
+
+def _resolve(dotted: str) -> tuple[Any, str]:
+    """'torch.nn.functional.softmax' -> (torch.nn.functional module, 'softmax')."""
+    parts = dotted.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        try:
+            owner: Any = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for name in parts[cut:-1]:
+            owner = getattr(owner, name)
+        return owner, parts[-1]
+    raise ValueError(f"cannot resolve {dotted!r}")
+
+
+@contextlib.contextmanager
+def forbid(names: list[str], fn: Callable | None = None) -> Iterator[None]:
+    """Make each dotted built-in in `names` raise ForbiddenCall while the block runs.
+
+    Also patches aliases of those objects in the student's globals (for example after
+    `from torch.nn.functional import cosine_similarity as cs`).
+    """
+    saved: list[tuple[Any, str, Any]] = []
+
+    def blocker(name: str) -> Callable:
+        def _blocked(*args: Any, **kwargs: Any) -> Any:
+            raise ForbiddenCall(f"本题禁止使用 {name} (forbidden in this exercise)")
+
+        return _blocked
+
+    try:
+        originals = []
+        for name in names:
+            owner, attr = _resolve(name)
+            original = getattr(owner, attr)
+            originals.append((name, original))
+            saved.append((owner, attr, original))
+            setattr(owner, attr, blocker(name))
+        student_globals = getattr(fn, "__globals__", None)
+        if isinstance(student_globals, dict):
+            for key, value in list(student_globals.items()):
+                for name, original in originals:
+                    if value is original:
+                        saved.append((student_globals, key, value))
+                        student_globals[key] = blocker(name)
+        yield
+    finally:
+        for owner, attr, original in reversed(saved):
+            if isinstance(owner, dict):
+                owner[attr] = original
+            else:
+                setattr(owner, attr, original)
+
+
+def to_plain(value: Any) -> Any:
+    """Copy a result into plain data: CPU torch.Tensor (never a subclass), numbers, lists."""
+    if isinstance(value, torch.Tensor):
+        plain = value.detach().as_subclass(torch.Tensor).to("cpu")
+        return plain.clone().contiguous()
+    if isinstance(value, bool | int | float | str) or value is None:
+        return value
+    if isinstance(value, tuple | list):
+        return [to_plain(v) for v in value]
+    type_name = type(value).__name__
+    raise TypeError(f"返回了不支持的类型 {type_name} (unsupported return type {type_name})")
+
+
+def _grad_weights(shape: torch.Size, dtype: torch.dtype) -> torch.Tensor:
+    gen = torch.Generator().manual_seed(GRAD_WEIGHT_SEED)
+    return torch.randn(shape, generator=gen, dtype=torch.float64).to(dtype)
+
+
+def run_case(fn: Callable, case: dict) -> dict:
+    """Call `fn` on one case; return {"ok": True, "value": ..., "grads": [...]} or an error."""
+    args = [a.detach().clone() if isinstance(a, torch.Tensor) else a for a in case["args"]]
+    kwargs = {k: v.detach().clone() if isinstance(v, torch.Tensor) else v
+              for k, v in case.get("kwargs", {}).items()}
+    grad_idx = list(case.get("grad", []))
+    for i in grad_idx:
+        args[i] = args[i].requires_grad_(True)
+    try:
+        with torch.enable_grad() if grad_idx else torch.no_grad():
+            out = fn(*args, **kwargs)
+            grads: list = []
+            if grad_idx:
+                if not isinstance(out, torch.Tensor) or not out.requires_grad:
+                    return {"ok": False, "error": "NoGradient: 输出没有梯度——是不是用了 "
+                            ".detach()、.item() 或 numpy？(output does not require grad)"}
+                loss = (out * _grad_weights(out.shape, out.dtype)).sum()
+                found = torch.autograd.grad(loss, [args[i] for i in grad_idx], allow_unused=True)
+                grads = [to_plain(g) for g in found]
+        return {"ok": True, "value": to_plain(out), "grads": grads}
+    except Exception as exc:  # the student's error is evidence, not a crash of the grader
+        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:2000]}
+
+
+def run_cases(fn: Callable | None, spec: dict, enforce: bool = True) -> dict:
+    """Run every case of `spec` through `fn`, forbidden built-ins blocked when `enforce`."""
+    record: dict = {"format": FORMAT, "check": spec["check"], "results": []}
+    if not callable(fn):
+        error = f"NameError: 没有找到函数 {spec['function']}（是否运行了定义它的单元格？）"
+        record["results"] = [{"ok": False, "error": error} for _ in spec["cases"]]
+        return record
+    forbidden = list(spec.get("forbidden", []))
+    for case in spec["cases"]:
+        with forbid(forbidden, fn) if enforce else contextlib.nullcontext():
+            record["results"].append(run_case(fn, case))
+    return record
+
+
+@functools.cache
+def _evidence_dir() -> Path:
+    value = os.environ.get(EVIDENCE_DIR_ENV)
+    if not value:
+        raise RuntimeError(f"{EVIDENCE_DIR_ENV} is not set: record() runs only during grading")
+    return Path(value)
+
+
+def record(check_id: str, fn: Callable | None) -> None:
+    """Judged mode: run the cases named in `<id>.inputs.pt` and save `<id>.outputs.pt`.
+
+    Never raises for a wrong answer: the judge decides. Prints one line for the log.
+    """
+    folder = _evidence_dir()
+    stem = file_stem(check_id)
+    spec = torch.load(folder / f"{stem}.inputs.pt", weights_only=True)
+    result = run_cases(fn, spec)
+    torch.save(result, folder / f"{stem}.outputs.pt")
+    print(f"evidence recorded: {check_id}")
