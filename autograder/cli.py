@@ -1,0 +1,93 @@
+"""`autograder`: the instructor's command line, a thin layer over plain functions.
+
+    autograder release            nbgrader release/ for every level + the student edition
+    autograder grade              grade submitted/ into the gradebook, tables and feedback
+    autograder demo               release, build a synthetic class, grade it, print a table
+    autograder build-checkpoints  rebuild the tiny model's stage checkpoints (course/checkpoints)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from autograder.paths import default_root
+
+
+def _release(args: argparse.Namespace) -> int:
+    from autograder.release import build_student_edition, release_assignments
+
+    slugs = release_assignments(args.root)
+    print(f"released {len(slugs)} assignment(s) into {args.root / 'release'}: {', '.join(slugs)}")
+    if args.student_edition:
+        out = build_student_edition(args.root, args.student_edition, archive=args.zip)
+        print(f"student edition: {out}" + (f" (+ {out.with_suffix('.zip')})" if args.zip else ""))
+    return 0
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from autograder import reports
+    from autograder.grade import grade_class
+
+    submitted = args.submitted or args.root / "submitted"
+    if not submitted.is_dir():
+        print(f"error: no submissions folder {submitted}", file=sys.stderr)
+        return 2
+    rows = grade_class(args.root, submitted, args.out or args.root, db_url=args.db_url,
+                       workers=args.workers, cell_timeout=args.timeout)
+    print(reports.summary_table(rows))
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from autograder.demo import main
+
+    return main(args.root, args.out, args.workers)
+
+
+def _build_checkpoints(args: argparse.Namespace) -> int:
+    from autograder.spine.build import main
+
+    return main(args.rest)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="autograder", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--root", type=Path, default=default_root(),
+                   help="course root holding source/ and release/ (default: this repository)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("release", help="generate release/ and optionally the student edition")
+    r.add_argument("--student-edition", type=Path, metavar="DIR",
+                   help="also write the student edition (notebooks + course package) here")
+    r.add_argument("--zip", action="store_true", help="also pack the student edition as DIR.zip")
+    r.set_defaults(func=_release)
+
+    g = sub.add_parser("grade", help="grade submissions in nbgrader's submitted/ layout")
+    g.add_argument("--submitted", type=Path, help="submissions (default: ROOT/submitted)")
+    g.add_argument("--out", type=Path, help="gradebook, tables, feedback (default: ROOT)")
+    g.add_argument("--db-url", help="gradebook URL (default: sqlite:///OUT/gradebook.db)")
+    g.add_argument("--workers", type=int, default=2, help="notebooks graded in parallel")
+    g.add_argument("--timeout", type=int, default=60, help="seconds per cell before interrupt")
+    g.set_defaults(func=_grade)
+
+    d = sub.add_parser("demo", help="grade a synthetic class end to end")
+    d.add_argument("--out", type=Path, default=Path("demo-class"), help="output folder")
+    d.add_argument("--workers", type=int, default=2, help="notebooks graded in parallel")
+    d.set_defaults(func=_demo)
+
+    b = sub.add_parser("build-checkpoints", help="rebuild course/checkpoints (see README)")
+    b.add_argument("rest", nargs=argparse.REMAINDER, help="options passed to the builder")
+    b.set_defaults(func=_build_checkpoints)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

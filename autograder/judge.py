@@ -1,0 +1,88 @@
+"""The judge: turn the evidence a kernel left in its working folder into points and hints.
+
+Runs in the trusted grading process. Evidence files are loaded with
+`torch.load(weights_only=True)` after a size check, so a crafted file cannot run code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from nbformat import NotebookNode
+
+from autograder import checks
+from autograder.assemble import GradeCell, nbgrader_meta
+from course.evidence import file_stem
+
+MAX_EVIDENCE_BYTES = 64 * 1024 * 1024
+
+
+@dataclass
+class CellResult:
+    grade_id: str
+    check_id: str
+    title: str
+    points: float
+    max_points: float
+    status: str  # passed | failed | error | missing | malformed | timeout | crashed | manual
+    hint: str = ""
+    message: str = ""
+
+
+def write_inputs(grade_cells: list[GradeCell], workdir: Path) -> None:
+    """Put each check's plain inputs where the kernel's record() call will look."""
+    for gc in grade_cells:
+        if gc.check_id:
+            spec = checks.get(gc.check_id).spec()
+            torch.save(spec, workdir / f"{file_stem(gc.check_id)}.inputs.pt")
+
+
+def _cell_error(notebook: NotebookNode, grade_id: str) -> str:
+    for cell in notebook.cells:
+        if nbgrader_meta(cell).get("grade_id") == grade_id:
+            for out in cell.get("outputs", []):
+                if out.get("output_type") == "error":
+                    return f"{out.get('ename', 'Error')}: {out.get('evalue', '')}"[:500]
+    return ""
+
+
+def load_record(path: Path) -> dict:
+    if path.stat().st_size > MAX_EVIDENCE_BYTES:
+        raise ValueError(f"evidence file too large ({path.stat().st_size} bytes)")
+    record = torch.load(path, weights_only=True)
+    if not isinstance(record, dict):
+        raise ValueError("evidence is not a dict")
+    return record
+
+
+def judge_cells(grade_cells: list[GradeCell], workdir: Path, executed: NotebookNode,
+                run_status: str = "ok", run_message: str = "") -> list[CellResult]:
+    results = []
+    for gc in grade_cells:
+        if not gc.check_id:
+            results.append(CellResult(gc.grade_id, "", gc.grade_id, 0.0, gc.points, "manual",
+                                      message="graded by hand"))
+            continue
+        check = checks.get(gc.check_id)
+        path = workdir / f"{file_stem(gc.check_id)}.outputs.pt"
+        if not path.exists():
+            status = run_status if run_status != "ok" else "error"
+            reason = _cell_error(executed, gc.grade_id) or run_message or "测试单元格没有运行完"
+            results.append(CellResult(gc.grade_id, gc.check_id, check.title, 0.0, gc.points,
+                                      status, message=reason))
+            continue
+        try:
+            record = load_record(path)
+        except Exception as exc:
+            results.append(CellResult(gc.grade_id, gc.check_id, check.title, 0.0, gc.points,
+                                      "malformed", message=f"evidence unreadable: {exc}"[:300]))
+            continue
+        verdict = check.judge(record)
+        points = gc.points if verdict.passed else 0.0
+        message = "" if verdict.passed else verdict.message().splitlines()[0]
+        results.append(CellResult(gc.grade_id, gc.check_id, check.title, points, gc.points,
+                                  "passed" if verdict.passed else "failed",
+                                  hint=verdict.hint, message=message))
+    return results

@@ -1,0 +1,97 @@
+"""Grade tables (CSV, JSON) and per-student feedback HTML.
+
+Feedback shows each grade cell's check title, points, status, the Chinese hint and message,
+and the integrity findings. It never shows hidden-test source or reference code: it is built
+from results only, never from the source notebook.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+from collections import defaultdict
+from pathlib import Path
+
+COLUMNS = ("student", "assignment", "notebook", "grade_id", "points", "max_points", "status",
+           "hint", "message")
+
+
+def write_tables(rows: list[dict], out: Path) -> tuple[Path, Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    csv_path, json_path = out / "grades.csv", out / "grades.json"
+    with csv_path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    json_path.write_text(json.dumps([{k: r[k] for k in COLUMNS} for r in rows],
+                                    ensure_ascii=False, indent=1), encoding="utf-8")
+    return csv_path, json_path
+
+
+STYLE = """body{font-family:sans-serif;max-width:60em;margin:2em auto}
+table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.3em .5em;text-align:left}
+.passed{background:#e8f5e9}.failed,.error,.timeout,.crashed,.missing,.malformed{background:#ffebee}"""
+
+
+def feedback_html(student: str, assignment: str, notebook: str, rows: list[dict],
+                  integrity: list[str]) -> str:
+    e = html.escape
+    got = sum(r["points"] for r in rows)
+    total = sum(r["max_points"] for r in rows)
+    lines = [
+        "<!DOCTYPE html><html lang='zh'><head><meta charset='utf-8'>",
+        f"<title>{e(assignment)} / {e(notebook)} — {e(student)}</title><style>{STYLE}</style>",
+        "</head><body>",
+        f"<h1>{e(notebook)}</h1><p>学生 (student): <b>{e(student)}</b> · 作业 (assignment): "
+        f"{e(assignment)}</p><p>得分 (score): <b>{got:g} / {total:g}</b></p>",
+        "<table><tr><th>检查 (check)</th><th>得分</th><th>状态 (status)</th>"
+        "<th>说明与提示 (message and hint)</th></tr>",
+    ]
+    for r in rows:
+        note = e(r["message"])
+        if r["hint"]:
+            note += f"<br><b>提示：</b>{e(r['hint'])}"
+        lines.append(f"<tr class='{e(r['status'])}'><td>{e(r['title'])}<br><small>{e(r['grade_id'])}"
+                     f"</small></td><td>{r['points']:g} / {r['max_points']:g}</td>"
+                     f"<td>{e(r['status'])}</td><td>{note}</td></tr>")
+    lines.append("</table>")
+    if integrity:
+        lines.append("<h2>提交完整性 (integrity)</h2><ul>")
+        lines.extend(f"<li>{e(item)}</li>" for item in integrity)
+        lines.append("</ul>")
+    lines.append("</body></html>")
+    return "\n".join(lines)
+
+
+def write_feedback(rows: list[dict], integrity: dict[tuple[str, str, str], list[str]],
+                   out: Path) -> list[Path]:
+    """feedback/<student>/<assignment>/<notebook>.html, nbgrader's feedback layout."""
+    grouped: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
+    for r in rows:
+        grouped[(r["student"], r["assignment"], r["notebook"])].append(r)
+    paths = []
+    for (student, assignment, notebook), group in sorted(grouped.items()):
+        path = out / "feedback" / student / assignment / f"{notebook}.html"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(feedback_html(student, assignment, notebook, group,
+                                      integrity.get((student, assignment, notebook), [])),
+                        encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def summary_table(rows: list[dict]) -> str:
+    """A per-student text table for the terminal: student, assignment, points, statuses."""
+    per: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for r in rows:
+        per[(r["student"], r["assignment"])].append(r)
+    width = max([len("student")] + [len(s) for s, _ in per])
+    out = [f"{'student':<{width}}  {'assignment':<16}  {'score':>11}  cells not passed"]
+    for (student, assignment), group in sorted(per.items()):
+        got = sum(r["points"] for r in group)
+        total = sum(r["max_points"] for r in group)
+        bad = [f"{r['grade_id']}({r['status']})" for r in group if r["status"] != "passed"]
+        shown = ", ".join(bad[:4]) + (f", +{len(bad) - 4} more" if len(bad) > 4 else "")
+        out.append(f"{student:<{width}}  {assignment:<16}  {got:>5g} / {total:<3g}  {shown or '-'}")
+    return "\n".join(out)
