@@ -1,0 +1,23 @@
+"""Shared fixtures: the repository root and the source/release notebooks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def source_notebooks() -> list[Path]:
+    return sorted((ROOT / "source").glob("*/*.ipynb"))
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
+
+
+def read(path: Path) -> nbformat.NotebookNode:
+    return nbformat.read(path, as_version=4)
