@@ -7,7 +7,9 @@ in two halves so that the same check runs in-kernel (nbval, `nbgrader validate`)
 
     spec    = check.spec()                          # plain inputs: what to call, on what
     record  = course.evidence.run_cases(fn, spec)   # kernel half: call and record
-    verdict = check.judge(spec, record)             # judge half: compare, score, hint
+    verdict = check.judge(record)                   # judge half: compare, score, hint
+
+The judge rebuilds the cases from the check's fixed seed (it never trusts a file for them).
 
 A check is all-or-nothing (like a stock nbgrader grade cell): partial credit comes from
 splitting an exercise into several grade cells (values, edge cases, batching, gradients).
@@ -116,11 +118,14 @@ class Check:
         """Compare a kernel record with the reference; on failure look for a matching oracle."""
         cases = self.build_cases() if cases is None else cases
         spec = self.spec(cases)
-        results = record.get("results") if isinstance(record, dict) else None
-        if record.get("check") != self.id or not isinstance(results, list) or len(results) != len(cases):
+        if not _well_formed(record, self.id, len(cases)):
             failure = Failure("*", "评分证据不完整或不属于本题 (evidence missing or malformed)")
             return Verdict(self.id, self.title, 0.0, self.points, (failure,))
+        results = record["results"]
         expected = run_cases(self.reference, spec, enforce=False)["results"]
+        broken = [c.name for c, e in zip(cases, expected, strict=True) if not e["ok"]]
+        if broken:  # a grader bug must never turn into points for a matching student error
+            raise RuntimeError(f"reference of {self.id} fails on cases {broken}")
         failures = []
         for case, want, got in zip(cases, expected, results, strict=True):
             reason = compare(want, got, case.graded, self.rtol, self.atol, self.exact)
@@ -146,10 +151,12 @@ class Check:
         return self.judge(run_cases(fn, self.spec(cases)), cases)
 
 
-def _flatten(value: Any) -> list:
-    if isinstance(value, list | tuple):
-        return [leaf for v in value for leaf in _flatten(v)]
-    return [value]
+def _well_formed(record: Any, check_id: str, n_cases: int) -> bool:
+    if not isinstance(record, dict) or record.get("format") != FORMAT:
+        return False
+    results = record.get("results")
+    return (record.get("check") == check_id and isinstance(results, list)
+            and len(results) == n_cases and all(isinstance(r, dict) for r in results))
 
 
 def compare(want: dict, got: Any, graded: torch.Tensor | None, rtol: float, atol: float,
@@ -166,7 +173,7 @@ def compare(want: dict, got: Any, graded: torch.Tensor | None, rtol: float, atol
     if reason:
         return reason
     want_grads, got_grads = want.get("grads") or [], got.get("grads") or []
-    if len(want_grads) != len(got_grads):
+    if not isinstance(got_grads, list) or len(want_grads) != len(got_grads):
         return "梯度缺失 (gradients missing)"
     for i, (wg, gg) in enumerate(zip(want_grads, got_grads, strict=True)):
         if wg is None and gg is None:
@@ -185,36 +192,38 @@ def _error_type(result: dict) -> str:
 
 def _compare_value(want: Any, got: Any, graded: torch.Tensor | None, rtol: float, atol: float,
                    exact: bool, nan_ok: bool) -> str | None:
-    wants, gots = _flatten(want), _flatten(got)
-    if len(wants) != len(gots):
-        return f"返回值个数不对：期望 {len(wants)} 个，得到 {len(gots)} 个"
-    for w, g in zip(wants, gots, strict=True):
-        if not isinstance(w, torch.Tensor):
-            w = torch.tensor(w)
-        if not isinstance(g, torch.Tensor):
-            if not isinstance(g, bool | int | float):
-                return f"返回类型不对：期望 Tensor，得到 {type(g).__name__}"
-            g = torch.tensor(g)
-        if type(g) is not torch.Tensor:
-            return "返回类型不对：请返回普通的 torch.Tensor"
-        if tuple(g.shape) != tuple(w.shape):
-            return f"形状（shape）不对：期望 {tuple(w.shape)}，得到 {tuple(g.shape)}"
-        if exact or not (w.is_floating_point() or w.is_complex()):
-            if g.is_floating_point() and not w.is_floating_point():
-                return f"类型（dtype）不对：期望整数 {w.dtype}，得到 {g.dtype}"
-            ok = torch.equal(g.to(w.dtype), w) if graded is None else \
-                torch.equal(g.to(w.dtype)[graded], w[graded])
-            if not ok:
-                return "数值不一致 (values differ)"
-            continue
-        if not g.is_floating_point():
-            g = g.to(w.dtype)
-        g64, w64 = g.to(torch.float64), w.to(torch.float64)
-        if graded is not None:
-            g64, w64 = g64[graded], w64[graded]
-        if not nan_ok and torch.isnan(g64).any() and not torch.isnan(w64).any():
-            return "结果里出现了 NaN（是否除以了零？）"
-        if not torch.allclose(g64, w64, rtol=rtol, atol=atol, equal_nan=nan_ok):
-            diff = (g64 - w64).abs().nan_to_num(float("inf")).max().item()
-            return f"数值不一致：最大误差 {diff:.3g}（容差 rtol={rtol:g}, atol={atol:g}）"
+    """Same structure (tensor, number, or list of them), same shape and dtype, close values."""
+    if isinstance(want, list | tuple):
+        if not isinstance(got, list | tuple) or len(got) != len(want):
+            n = len(got) if isinstance(got, list | tuple) else 1
+            return f"返回值个数不对：期望 {len(want)} 个，得到 {n} 个"
+        for w, g in zip(want, got, strict=True):
+            reason = _compare_value(w, g, graded, rtol, atol, exact, nan_ok)
+            if reason:
+                return reason
+        return None
+    if isinstance(want, torch.Tensor) and not isinstance(got, torch.Tensor):
+        return f"返回类型不对：期望 Tensor，得到 {type(got).__name__}"
+    w = want if isinstance(want, torch.Tensor) else torch.tensor(want)
+    if not isinstance(got, torch.Tensor | bool | int | float):
+        return f"返回类型不对：期望 {type(want).__name__}，得到 {type(got).__name__}"
+    g = got if isinstance(got, torch.Tensor) else torch.tensor(got)
+    if type(g) is not torch.Tensor:
+        return "返回类型不对：请返回普通的 torch.Tensor"
+    if tuple(g.shape) != tuple(w.shape):
+        return f"形状（shape）不对：期望 {tuple(w.shape)}，得到 {tuple(g.shape)}"
+    if isinstance(want, torch.Tensor) and g.dtype != w.dtype:
+        return f"类型（dtype）不对：期望 {w.dtype}，得到 {g.dtype}"
+    if exact or not (w.is_floating_point() or w.is_complex()):
+        same = torch.equal(g.to(w.dtype), w) if graded is None else \
+            torch.equal(g.to(w.dtype)[graded], w[graded])
+        return None if same else "数值不一致 (values differ)"
+    g64, w64 = g.to(torch.float64), w.to(torch.float64)
+    if graded is not None:
+        g64, w64 = g64[graded], w64[graded]
+    if not nan_ok and torch.isnan(g64).any() and not torch.isnan(w64).any():
+        return "结果里出现了 NaN（是否除以了零，或 exp 溢出？）"
+    if not torch.allclose(g64, w64, rtol=rtol, atol=atol, equal_nan=nan_ok):
+        diff = (g64 - w64).abs().nan_to_num(float("inf")).max().item()
+        return f"数值不一致：最大误差 {diff:.3g}（容差 rtol={rtol:g}, atol={atol:g}）"
     return None

@@ -32,7 +32,7 @@ DEMO_MUTANTS = (
     "cosine_similarity__one_sided",
     "scaled_dot_product_attention__no_scale",
     "top_k_retrieve__ascending",
-    "scaled_dot_product_attention__masked_fill_large_negative",
+    "scaled_dot_product_attention__fill_minus_1e9_manual_softmax",
 )
 
 NOISE = ('import sys as _sys\nimport warnings as _warnings\n'

@@ -101,8 +101,11 @@ def to_plain(value: Any) -> Any:
     if isinstance(value, torch.Tensor):
         plain = value.detach().as_subclass(torch.Tensor).to("cpu")
         return plain.clone().contiguous()
-    if isinstance(value, bool | int | float | str) or value is None:
-        return value
+    if value is None:
+        return None
+    for plain in (bool, int, float, str):  # also strips subclasses (numpy scalars, sneaky __eq__)
+        if isinstance(value, plain):
+            return plain(value)
     if isinstance(value, tuple | list):
         return [to_plain(v) for v in value]
     type_name = type(value).__name__

@@ -25,6 +25,9 @@ MATMUL_BUILTINS = (
     "torch.dot", "torch.inner", "torch.matmul", "torch.mm", "torch.bmm", "torch.mv",
     "torch.einsum", "torch.tensordot", "torch.linalg.vecdot", "torch.Tensor.__matmul__",
     "torch.Tensor.dot", "torch.Tensor.matmul",
+    # the same shortcut under other names (mutant dot__linalg_matmul survived without them)
+    "torch.linalg.matmul", "torch.vdot", "torch.Tensor.vdot", "torch.Tensor.inner",
+    "torch.Tensor.mm", "torch.Tensor.mv", "torch.Tensor.bmm", "torch.Tensor.__rmatmul__",
 )
 
 # ---- L-2-1 dot product and angle -------------------------------------------------------
@@ -36,6 +39,9 @@ def _dot_cases(gen: torch.Generator) -> list[Case]:
         Case("batched", (_randn(gen, 4, 7), _randn(gen, 4, 7))),
         Case("broadcast", (_randn(gen, 3, 1, 5), _randn(gen, 1, 4, 5))),
         Case("float64_x1000", (_randn(gen, 6, 9, dtype=F64) * 1000, _randn(gen, 6, 9, dtype=F64))),
+        # exact in float64 (1 and 6), 0 and 8 when accumulated in float32: keeps the dtype honest
+        Case("float64_cancellation", (torch.tensor([[1e8, 1.0, -1e8], [3.0, -1e8, 1e8]], dtype=F64),
+                                      torch.tensor([[1.0, 1.0, 1.0], [2.0, 1.0, 1.0]], dtype=F64))),
     ]
 
 
@@ -45,6 +51,9 @@ DOT_ORACLES = (
            "求和的维度不对：点积应沿最后一维（dim=-1）求和，而不是第 0 维。"),
     Oracle("norm_product", lambda a, b: a.norm(dim=-1) * b.norm(dim=-1),
            "返回的是长度之积 ‖a‖·‖b‖，缺少夹角信息：点积是逐元素乘积之和。"),
+    Oracle("float32", lambda a, b: (a.float() * b.float()).sum(dim=-1),
+           "float64 的输入按 float32 计算了（例如累加器用了默认 dtype 的 torch.zeros），"
+           "精度丢失：结果应保持输入的 dtype。"),
 )
 
 
@@ -147,6 +156,12 @@ PAIRWISE_ORACLES = (
     Oracle("one_sided", lambda A, B, eps=1e-8: (A / A.norm(dim=-1, keepdim=True)) @ B.T,
            "只归一化了 A：B 的每一行也要除以它的长度。"),
     Oracle("raw_dot", lambda A, B, eps=1e-8: A @ B.T, "没有归一化：这是原始点积，不是余弦。"),
+    Oracle("no_eps", lambda A, B, eps=1e-8: (A / A.norm(dim=-1, keepdim=True))
+           @ (B / B.norm(dim=-1, keepdim=True)).T,
+           "零向量的长度为 0，相除得到 NaN：按约定零向量的相似度为 0（长度用 max(‖x‖, eps)）。"),
+    Oracle("normalises_columns", lambda A, B, eps=1e-8: (A / A.norm(dim=0, keepdim=True))
+           @ (B / B.norm(dim=0, keepdim=True)).T,
+           "归一化的维度不对：应让每一行（每个向量，dim=-1）长度为 1，而不是每一列。"),
 )
 
 # ---- L-2-3 why attention scales by √d ---------------------------------------------------
@@ -210,6 +225,9 @@ def _attention_value_cases(gen: torch.Generator) -> list[Case]:
         Case("2d", _qkv(gen)),
         Case("batched_heads", _qkv(gen, 2, 3)),
         Case("float64", _qkv(gen, 2, dtype=F64)),
+        # scores ~1e4: exp overflows unless the softmax subtracts the row max (float64, so
+        # that correct implementations agree to 1e-5 however they order the arithmetic)
+        Case("float64_x100", _qkv(gen, 2, dtype=F64, scale=100.0)),
     ]
 
 
@@ -285,6 +303,14 @@ def _attn_zero_fill(q, k, v, mask=None):
     return _attn(q, k, v, mask, 1.0 / math.sqrt(q.shape[-1]), fill=0.0)
 
 
+def _attn_no_max_subtraction(q, k, v, mask=None):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    weights = scores.exp()
+    return weights / weights.sum(dim=-1, keepdim=True) @ v
+
+
 ATTENTION_ORACLES = (
     Oracle("no_scale", _attn_no_scale, "缺少缩放：分数要除以 √d（d 是 q 的最后一维）。"),
     Oracle("scale_by_d", _attn_by_d, "除以了 d 而不是 √d。"),
@@ -299,6 +325,9 @@ ATTENTION_ORACLES = (
            "在 softmax 之后才屏蔽，权重之和不再是 1：应在 softmax 之前把被屏蔽的分数设为 −∞。"),
     Oracle("zero_fill", _attn_zero_fill,
            "被屏蔽的分数设成了 0；exp(0)=1 仍有权重，应设为 −∞（或一个极小的数）。"),
+    Oracle("no_max_subtraction", _attn_no_max_subtraction,
+           "分数很大时 exp 溢出为 inf，inf/inf 得到 NaN：softmax 前先减去每行的最大值"
+           "（或直接用 torch.softmax）。"),
 )
 
 # ---- L-2-4 application: top-k retrieval -------------------------------------------------
