@@ -2,7 +2,7 @@
 
 This is the kernel half of every hidden check. It is told *what* to call and *on what* by a
 plain "spec" dict (tensors, numbers, strings) and answers with a plain "record" dict. It knows
-nothing about references, tolerances or points; those stay with the judge (`autograder`).
+nothing about references, tolerances or points; those stay with the judge (the instructor's grading process).
 
     spec   = {"format": 1, "check": "L-2/cosine_similarity/values", "function": "cosine_similarity",
               "forbidden": ["torch.nn.functional.cosine_similarity"],
@@ -12,7 +12,7 @@ nothing about references, tolerances or points; those stay with the judge (`auto
                  {"ok": False, "error": "ZeroDivisionError: ..."}]}
 
 Two callers:
-* in-kernel mode, `autograder.notebook.check` calls `run_cases` directly;
+* in-kernel mode, the hidden test's `check(...)` calls `run_cases` directly;
 * judged mode, the grading engine rewrites each hidden test to `record(check_id, fn)`, which
   reads the spec from `$COURSE_EVIDENCE_DIR/<id>.inputs.pt` and writes `<id>.outputs.pt`.
 """
@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from torch.overrides import TorchFunctionMode
 
 FORMAT = 1
 EVIDENCE_DIR_ENV = "COURSE_EVIDENCE_DIR"
@@ -57,12 +58,27 @@ def _resolve(dotted: str) -> tuple[Any, str]:
     raise ValueError(f"cannot resolve {dotted!r}")
 
 
+class _ForbidMode(TorchFunctionMode):
+    """Catches forbidden torch functions however they are reached (aliases, torch._C, `@`)."""
+
+    def __init__(self, blocked: dict[int, str]):
+        super().__init__()
+        self.blocked = blocked
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        name = self.blocked.get(id(func))
+        if name is not None:
+            raise ForbiddenCall(f"本题禁止使用 {name} (forbidden in this exercise)")
+        return func(*args, **(kwargs or {}))
+
+
 @contextlib.contextmanager
 def forbid(names: list[str], fn: Callable | None = None) -> Iterator[None]:
     """Make each dotted built-in in `names` raise ForbiddenCall while the block runs.
 
-    Also patches aliases of those objects in the student's globals (for example after
-    `from torch.nn.functional import cosine_similarity as cs`).
+    Two layers: the public attributes (and their aliases in the student's globals, e.g. after
+    `from torch.nn.functional import cosine_similarity as cs`) are replaced, and a torch
+    function mode refuses the same function objects when reached by any other path.
     """
     saved: list[tuple[Any, str, Any]] = []
 
@@ -72,12 +88,14 @@ def forbid(names: list[str], fn: Callable | None = None) -> Iterator[None]:
 
         return _blocked
 
+    originals = []
+    for name in names:
+        owner, attr = _resolve(name)
+        originals.append((name, getattr(owner, attr)))
+    mode = _ForbidMode({id(obj): name for name, obj in originals})
     try:
-        originals = []
-        for name in names:
-            owner, attr = _resolve(name)
-            original = getattr(owner, attr)
-            originals.append((name, original))
+        for (name, original), dotted in zip(originals, names, strict=True):
+            owner, attr = _resolve(dotted)
             saved.append((owner, attr, original))
             setattr(owner, attr, blocker(name))
         student_globals = getattr(fn, "__globals__", None)
@@ -87,7 +105,8 @@ def forbid(names: list[str], fn: Callable | None = None) -> Iterator[None]:
                     if value is original:
                         saved.append((student_globals, key, value))
                         student_globals[key] = blocker(name)
-        yield
+        with mode if originals else contextlib.nullcontext():
+            yield
     finally:
         for owner, attr, original in reversed(saved):
             if isinstance(owner, dict):

@@ -28,6 +28,9 @@ MATMUL_BUILTINS = (
     # the same shortcut under other names (mutant dot__linalg_matmul survived without them)
     "torch.linalg.matmul", "torch.vdot", "torch.Tensor.vdot", "torch.Tensor.inner",
     "torch.Tensor.mm", "torch.Tensor.mv", "torch.Tensor.bmm", "torch.Tensor.__rmatmul__",
+    # fused multiply-adds and linear layers are dot products too
+    "torch.baddbmm", "torch.addmm", "torch.addmv", "torch.addbmm", "torch.chain_matmul",
+    "torch.linalg.multi_dot", "torch.nn.functional.linear", "torch.nn.functional.bilinear",
 )
 
 # ---- L-2-1 dot product and angle -------------------------------------------------------
