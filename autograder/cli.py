@@ -29,13 +29,15 @@ def _release(args: argparse.Namespace) -> int:
 def _grade(args: argparse.Namespace) -> int:
     from autograder import reports
     from autograder.grade import grade_class
+    from autograder.sandbox import Limits
 
     submitted = args.submitted or args.root / "submitted"
     if not submitted.is_dir():
         print(f"error: no submissions folder {submitted}", file=sys.stderr)
         return 2
+    limits = Limits(cell_timeout=args.timeout)
     rows = grade_class(args.root, submitted, args.out or args.root, db_url=args.db_url,
-                       workers=args.workers, cell_timeout=args.timeout)
+                       workers=args.workers, limits=limits)
     print(reports.summary_table(rows))
     return 0
 

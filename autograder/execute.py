@@ -1,63 +1,161 @@
-"""Run an assembled notebook in a fresh kernel, in its own working folder.
+"""Run an assembled notebook in a fresh, sandboxed kernel inside its own working folder.
 
-The kernel starts in `workdir` with COURSE_EVIDENCE_DIR pointing there, so each rewritten
-grade cell writes its evidence next to the inputs the judge put there. Errors in student cells
-do not stop the run (later grade cells still produce evidence); a cell that runs past
-`cell_timeout` is interrupted and the run goes on.
+The kernel starts in the sandbox's workdir with COURSE_EVIDENCE_DIR pointing there, so each
+rewritten grade cell writes its evidence next to the inputs the judge put there. Errors in
+student cells do not stop the run (later grade cells still produce evidence); a cell that runs
+past the cell timeout is interrupted; a notebook past the notebook timeout loses its kernel;
+outputs past the output cap are dropped. See autograder/sandbox.py for the limits.
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
+import json
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
-from nbformat import NotebookNode
+from nbformat import NotebookNode, v4
 
-from course.evidence import EVIDENCE_DIR_ENV
+from autograder.sandbox import Limits, Sandbox, kill_all
+
+MEMORY_ERRORS = ("MemoryError", "can't allocate memory", "DefaultCPUAllocator")
 
 
 @dataclass
 class Execution:
     notebook: NotebookNode
-    status: str  # "ok" | "timeout" | "crashed"
+    status: str  # "ok" | "timeout" | "memory" | "crashed"
     message: str = ""
+    evidence: dict[str, bytes | str] = field(default_factory=dict)  # see _GradingClient
 
 
-def kernel_env(workdir: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env[EVIDENCE_DIR_ENV] = str(workdir)
-    env["NBGRADER_EXECUTION"] = "autograde"  # notebooks shrink their demos while graded
-    env["MPLBACKEND"] = "Agg"
-    return env
+class _GradingClient(NotebookClient):
+    """nbclient that takes each grade cell's evidence away as soon as that cell finishes.
+
+    Before a grade cell runs, a stale evidence file (say, one a student cell crafted) is
+    deleted; right after it, the file is read into this process and deleted, so no later
+    cell can replace it. Also caps the output bytes kept and counts interrupted cells.
+    """
+
+    def __init__(self, *args, evidence_files: dict[str, Path], max_output_bytes: int,
+                 max_evidence_bytes: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._evidence_files = evidence_files  # grade_id -> outputs file in the workdir
+        self._max_evidence = max_evidence_bytes
+        self.evidence: dict[str, bytes | str] = {}  # grade_id -> bytes, or why there are none
+        self._budget = max_output_bytes
+        self.truncated = False
+        self.timed_out = 0  # cells interrupted at the cell timeout
+
+    async def async_execute_cell(self, cell, cell_index, execution_count=None,
+                                 store_history=True):
+        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        path = self._evidence_files.get(gid)
+        if path is not None:
+            path.unlink(missing_ok=True)
+        try:
+            return await super().async_execute_cell(cell, cell_index, execution_count,
+                                                    store_history)
+        finally:
+            if path is not None and path.is_file():
+                if path.stat().st_size > self._max_evidence:
+                    self.evidence[gid] = f"evidence larger than {self._max_evidence} bytes"
+                else:
+                    self.evidence[gid] = path.read_bytes()
+                path.unlink(missing_ok=True)
+
+    async def _async_handle_timeout(self, timeout, cell=None):
+        self.timed_out += 1
+        return await super()._async_handle_timeout(timeout, cell)
+
+    def output(self, outs, msg, display_id, cell_index):
+        size = len(json.dumps(msg.get("content", {}), default=str))
+        if size > self._budget:
+            if not self.truncated:
+                self.truncated = True
+                outs.append(v4.new_output("stream", name="stdout",
+                                          text="\n[output truncated by the grader]\n"))
+            self._budget = 0
+            return None
+        self._budget -= size
+        return super().output(outs, msg, display_id, cell_index)
 
 
-def execute(notebook: NotebookNode, workdir: Path, cell_timeout: int = 60) -> Execution:
-    # IPC transport: the kernel talks over unix sockets in its workdir, not open TCP ports.
-    km = KernelManager(kernel_name="python3", transport="ipc",
-                       connection_file=str(workdir / "kernel.json"))
-    client = NotebookClient(
+def _kernel_manager(sandbox: Sandbox) -> KernelManager:
+    # IPC transport: unix sockets in the workdir (works inside a namespace without network).
+    km = KernelManager(transport="ipc", connection_file=str(sandbox.workdir / "kernel.json"))
+    km._kernel_spec = KernelSpec(argv=sandbox.argv, display_name="sandboxed python",
+                                 language="python")
+    return km
+
+
+def _memory_trouble(notebook: NotebookNode) -> bool:
+    for cell in notebook.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                text = f"{out.get('ename', '')} {out.get('evalue', '')}"
+                if any(marker in text for marker in MEMORY_ERRORS):
+                    return True
+    return False
+
+
+def execute(notebook: NotebookNode, sandbox: Sandbox, evidence_files: dict[str, Path],
+            limits: Limits = Limits(), max_evidence_bytes: int = 64 * 1024 * 1024) -> Execution:
+    """Run `notebook` in `sandbox`; evidence_files maps grade_id -> expected outputs file."""
+    km = _kernel_manager(sandbox)
+    client = _GradingClient(
         notebook,
         km=km,
-        timeout=cell_timeout,
+        timeout=limits.cell_timeout,
         interrupt_on_timeout=True,
         allow_errors=True,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(workdir)}},
+        resources={"metadata": {"path": str(sandbox.workdir)}},
+        max_output_bytes=limits.max_output_kb * 1024,
+        evidence_files=evidence_files,
+        max_evidence_bytes=max_evidence_bytes,
     )
+    expired = threading.Event()
+
+    def _expire() -> None:  # the notebook's wall clock ran out: end its kernel
+        expired.set()
+        try:
+            if km.has_kernel:
+                km.kernel.kill()
+        except Exception:
+            pass
+        kill_all(sandbox)
+
+    watchdog = threading.Timer(limits.notebook_timeout, _expire)
+    watchdog.start()
+    status, message = "ok", ""
     try:
-        client.execute(env=kernel_env(workdir), cwd=str(workdir))
+        client.execute(cwd=str(sandbox.workdir))
     except CellTimeoutError as exc:
-        return Execution(notebook, "timeout", f"cell timed out after {cell_timeout}s: {exc}"[:500])
+        status, message = "timeout", f"a cell ran past {limits.cell_timeout}s: {exc}"[:300]
     except DeadKernelError as exc:
-        return Execution(notebook, "crashed", f"kernel died: {exc}"[:500])
+        status, message = "crashed", f"the kernel died: {exc}"[:300]
     except Exception as exc:  # a broken kernel must not stop the batch
-        return Execution(notebook, "crashed", f"{type(exc).__name__}: {exc}"[:500])
-    finally:  # nbclient leaves a kernel manager it was given running
-        if km.has_kernel:
-            km.shutdown_kernel(now=True)
+        status, message = "crashed", f"{type(exc).__name__}: {exc}"[:300]
+    finally:
+        watchdog.cancel()
+        try:
+            if km.has_kernel:
+                km.shutdown_kernel(now=True)
+        except Exception:
+            pass
         km.cleanup_resources()
-    return Execution(notebook, "ok")
+        kill_all(sandbox)
+    if expired.is_set():
+        status, message = "timeout", f"the notebook ran past {limits.notebook_timeout}s"
+    elif _memory_trouble(client.nb):
+        status, message = "memory", f"ran out of memory (cap {limits.memory_mb} MB)"
+    elif status == "ok" and client.timed_out:
+        status, message = "timeout", f"a cell ran past {limits.cell_timeout}s and was interrupted"
+    if client.truncated:
+        message = (message + "; " if message else "") + "output truncated"
+    return Execution(client.nb, status, message, client.evidence)
+

@@ -5,7 +5,7 @@ The pipeline, per notebook of each submission (several at once, each in its own 
     read the student's notebook (never modified)      -> malformed if unreadable
     assemble it on the source template                 autograder.assemble
     write each check's plain inputs into a workdir     autograder.judge.write_inputs
-    execute it in a fresh kernel inside that workdir   autograder.execute
+    execute it in a fresh sandboxed kernel             autograder.sandbox, autograder.execute
     judge the evidence the kernel left there           autograder.judge.judge_cells
 
 then, in this process: scores into nbgrader's gradebook, grades.csv / grades.json (one row per
@@ -27,6 +27,7 @@ from autograder.assemble import assemble, grade_cells_of
 from autograder.execute import execute
 from autograder.judge import CellResult, judge_cells, write_inputs
 from autograder.release import available_levels
+from autograder.sandbox import Limits, prepare
 
 
 @dataclass(frozen=True)
@@ -38,10 +39,11 @@ class Job:
     source: Path
     release: Path
     autograded: Path  # where the executed, assembled notebook is kept for the instructor
-    cell_timeout: int = 60
+    limits: Limits = Limits()
+    hide: tuple[Path, ...] = ()  # folders the kernel must not see (course root, submissions…)
 
 
-def discover(root: Path, submitted: Path, out: Path, cell_timeout: int = 60,
+def discover(root: Path, submitted: Path, out: Path, limits: Limits = Limits(),
              release_dir: Path | None = None) -> list[Job]:
     """One job per student x assignment x expected notebook found under submitted/."""
     release_dir = release_dir or root / "release"
@@ -61,7 +63,8 @@ def discover(root: Path, submitted: Path, out: Path, cell_timeout: int = 60,
                     release=release_dir / assignment_dir.name / source.name,
                     autograded=out / "autograded" / student_dir.name / assignment_dir.name
                     / source.name,
-                    cell_timeout=cell_timeout,
+                    limits=limits,
+                    hide=(root, submitted, out),
                 ))
     return jobs
 
@@ -86,19 +89,20 @@ def grade_notebook(job: Job) -> tuple[list[CellResult], list[str]]:
         assembly = assemble(student_nb, source, release)
     except Exception as exc:
         return _all_cells(job, "malformed", f"cannot assemble notebook: {exc}"[:300]), []
-    workdir = Path(tempfile.mkdtemp(prefix="grade-"))
+    base = Path(tempfile.mkdtemp(prefix="grade-"))
     try:
+        sandbox = prepare(base, job.limits, hide=list(job.hide))
         for extra in job.release.parent.iterdir():  # data files that ship with the assignment
             if extra.is_file() and extra.suffix != ".ipynb":
-                shutil.copy2(extra, workdir / extra.name)
-        write_inputs(assembly.grade_cells, workdir)
-        run = execute(assembly.notebook, workdir, job.cell_timeout)
-        results = judge_cells(assembly.grade_cells, workdir, run.notebook, run.status,
+                shutil.copy2(extra, sandbox.workdir / extra.name)
+        evidence_files = write_inputs(assembly.grade_cells, sandbox.workdir)
+        run = execute(assembly.notebook, sandbox, evidence_files, job.limits)
+        results = judge_cells(assembly.grade_cells, run.evidence, run.notebook, run.status,
                               run.message)
         job.autograded.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(run.notebook, job.autograded)
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        shutil.rmtree(base, ignore_errors=True)
     return results, assembly.integrity
 
 
@@ -108,7 +112,7 @@ def _rows(job: Job, results: list[CellResult]) -> list[dict]:
 
 
 def grade_class(root: Path, submitted: Path, out: Path, db_url: str | None = None,
-                workers: int = 2, cell_timeout: int = 60,
+                workers: int = 2, limits: Limits = Limits(),
                 release_dir: Path | None = None) -> list[dict]:
     """Grade every submission under `submitted`; write gradebook, tables and feedback to `out`.
 
@@ -116,7 +120,7 @@ def grade_class(root: Path, submitted: Path, out: Path, db_url: str | None = Non
     """
     out.mkdir(parents=True, exist_ok=True)
     db_url = db_url or f"sqlite:///{(out / 'gradebook.db').resolve()}"
-    jobs = discover(root, submitted, out, cell_timeout, release_dir)
+    jobs = discover(root, submitted, out, limits, release_dir)
     # Threads suffice: each notebook runs in its own kernel process; judging is light.
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         outcomes = list(pool.map(grade_notebook, jobs))

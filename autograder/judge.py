@@ -1,11 +1,13 @@
-"""The judge: turn the evidence a kernel left in its working folder into points and hints.
+"""The judge: turn the evidence a kernel produced into points and hints.
 
-Runs in the trusted grading process. Evidence files are loaded with
-`torch.load(weights_only=True)` after a size check, so a crafted file cannot run code.
+Runs in the trusted grading process. Evidence arrives as bytes taken from the workdir right
+after each grade cell (autograder.execute) and is loaded with `torch.load(weights_only=True)`
+after a size check, so a crafted file cannot run code.
 """
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,12 +33,18 @@ class CellResult:
     message: str = ""
 
 
-def write_inputs(grade_cells: list[GradeCell], workdir: Path) -> None:
-    """Put each check's plain inputs where the kernel's record() call will look."""
+def write_inputs(grade_cells: list[GradeCell], workdir: Path) -> dict[str, Path]:
+    """Put each check's plain inputs where the kernel's record() call will look.
+
+    Returns grade_id -> the outputs file that record() will write.
+    """
+    outputs = {}
     for gc in grade_cells:
         if gc.check_id:
-            spec = checks.get(gc.check_id).spec()
-            torch.save(spec, workdir / f"{file_stem(gc.check_id)}.inputs.pt")
+            stem = file_stem(gc.check_id)
+            torch.save(checks.get(gc.check_id).spec(), workdir / f"{stem}.inputs.pt")
+            outputs[gc.grade_id] = workdir / f"{stem}.outputs.pt"
+    return outputs
 
 
 def _cell_error(notebook: NotebookNode, grade_id: str) -> str:
@@ -48,17 +56,19 @@ def _cell_error(notebook: NotebookNode, grade_id: str) -> str:
     return ""
 
 
-def load_record(path: Path) -> dict:
-    if path.stat().st_size > MAX_EVIDENCE_BYTES:
-        raise ValueError(f"evidence file too large ({path.stat().st_size} bytes)")
-    record = torch.load(path, weights_only=True)
+def load_record(data: bytes) -> dict:
+    if len(data) > MAX_EVIDENCE_BYTES:
+        raise ValueError(f"evidence too large ({len(data)} bytes)")
+    record = torch.load(io.BytesIO(data), weights_only=True)
     if not isinstance(record, dict):
         raise ValueError("evidence is not a dict")
     return record
 
 
-def judge_cells(grade_cells: list[GradeCell], workdir: Path, executed: NotebookNode,
-                run_status: str = "ok", run_message: str = "") -> list[CellResult]:
+def judge_cells(grade_cells: list[GradeCell], evidence: dict[str, bytes | str],
+                executed: NotebookNode, run_status: str = "ok",
+                run_message: str = "") -> list[CellResult]:
+    """One result per grade cell; `evidence` maps grade_id -> bytes (or why there are none)."""
     results = []
     for gc in grade_cells:
         if not gc.check_id:
@@ -66,15 +76,17 @@ def judge_cells(grade_cells: list[GradeCell], workdir: Path, executed: NotebookN
                                       message="graded by hand"))
             continue
         check = checks.get(gc.check_id)
-        path = workdir / f"{file_stem(gc.check_id)}.outputs.pt"
-        if not path.exists():
+        data = evidence.get(gc.grade_id)
+        if data is None:
             status = run_status if run_status != "ok" else "error"
             reason = _cell_error(executed, gc.grade_id) or run_message or "测试单元格没有运行完"
             results.append(CellResult(gc.grade_id, gc.check_id, check.title, 0.0, gc.points,
                                       status, message=reason))
             continue
         try:
-            record = load_record(path)
+            if isinstance(data, str):
+                raise ValueError(data)
+            record = load_record(data)
         except Exception as exc:
             results.append(CellResult(gc.grade_id, gc.check_id, check.title, 0.0, gc.points,
                                       "malformed", message=f"evidence unreadable: {exc}"[:300]))
