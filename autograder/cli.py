@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from autograder.paths import default_root
+from autograder.sandbox import Limits
 
 
 def _release(args: argparse.Namespace) -> int:
@@ -27,17 +28,34 @@ def _release(args: argparse.Namespace) -> int:
 
 
 def _grade(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
     from autograder import reports
     from autograder.grade import grade_class
-    from autograder.sandbox import Limits
+    from autograder.sandbox import Limits, support
 
     submitted = args.submitted or args.root / "submitted"
     if not submitted.is_dir():
         print(f"error: no submissions folder {submitted}", file=sys.stderr)
         return 2
-    limits = Limits(cell_timeout=args.timeout)
+    limits = Limits(cell_timeout=args.timeout, notebook_timeout=args.notebook_timeout,
+                    memory_mb=args.memory_mb, cpu_seconds=args.cpu_seconds,
+                    max_processes=args.max_processes, max_file_mb=args.max_file_mb,
+                    max_output_kb=args.max_output_kb, network=args.network)
+    for note in support().notes:
+        print(f"sandbox: {note}", file=sys.stderr)
+
+    def progress(job, outcome, reused):
+        got = sum(r.points for r in outcome.results)
+        total = sum(r.max_points for r in outcome.results)
+        verb = "kept  " if reused else "graded"
+        print(f"{verb} {job.key}: {got:g}/{total:g} {outcome.status}", file=sys.stderr)
+
+    due = datetime.fromisoformat(args.due) if args.due else None
     rows = grade_class(args.root, submitted, args.out or args.root, db_url=args.db_url,
-                       workers=args.workers, limits=limits)
+                       workers=args.workers, limits=limits, due=due,
+                       students=set(args.student) if args.student else None, force=args.force,
+                       on_progress=progress)
     print(reports.summary_table(rows))
     return 0
 
@@ -72,7 +90,28 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--out", type=Path, help="gradebook, tables, feedback (default: ROOT)")
     g.add_argument("--db-url", help="gradebook URL (default: sqlite:///OUT/gradebook.db)")
     g.add_argument("--workers", type=int, default=2, help="notebooks graded in parallel")
-    g.add_argument("--timeout", type=int, default=60, help="seconds per cell before interrupt")
+    g.add_argument("--due", help="deadline, ISO 8601 (e.g. 2026-12-01T23:59+08:00); "
+                   "a later timestamp.txt marks the submission late")
+    g.add_argument("--student", action="append", metavar="ID",
+                   help="(re)grade only this student (repeatable); others are kept")
+    g.add_argument("--force", action="store_true", help="regrade even unchanged submissions")
+    sandbox = g.add_argument_group("sandbox limits, per notebook (see README, Sandbox)")
+    sandbox.add_argument("--timeout", type=int, default=Limits.cell_timeout,
+                         help="seconds of wall clock per cell before it is interrupted")
+    sandbox.add_argument("--notebook-timeout", type=int, default=Limits.notebook_timeout,
+                         help="seconds of wall clock per notebook before its kernel is killed")
+    sandbox.add_argument("--memory-mb", type=int, default=Limits.memory_mb,
+                         help="address-space cap of the kernel (RLIMIT_AS)")
+    sandbox.add_argument("--cpu-seconds", type=int, default=Limits.cpu_seconds,
+                         help="CPU-time cap of the kernel (RLIMIT_CPU)")
+    sandbox.add_argument("--max-processes", type=int, default=Limits.max_processes,
+                         help="process cap (pids cgroup, or RLIMIT_NPROC)")
+    sandbox.add_argument("--max-file-mb", type=int, default=Limits.max_file_mb,
+                         help="largest file a kernel may write (RLIMIT_FSIZE)")
+    sandbox.add_argument("--max-output-kb", type=int, default=Limits.max_output_kb,
+                         help="outputs kept per notebook")
+    sandbox.add_argument("--network", action="store_true",
+                         help="leave the network on (default: a namespace without network)")
     g.set_defaults(func=_grade)
 
     d = sub.add_parser("demo", help="grade a synthetic class end to end")

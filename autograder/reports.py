@@ -14,7 +14,7 @@ from collections import defaultdict
 from pathlib import Path
 
 COLUMNS = ("student", "assignment", "notebook", "grade_id", "points", "max_points", "status",
-           "hint", "message")
+           "hint", "message", "notebook_status", "integrity")
 
 
 def write_tables(rows: list[dict], out: Path) -> tuple[Path, Path]:
@@ -44,7 +44,8 @@ def feedback_html(student: str, assignment: str, notebook: str, rows: list[dict]
         f"<title>{e(assignment)} / {e(notebook)} — {e(student)}</title><style>{STYLE}</style>",
         "</head><body>",
         f"<h1>{e(notebook)}</h1><p>学生 (student): <b>{e(student)}</b> · 作业 (assignment): "
-        f"{e(assignment)}</p><p>得分 (score): <b>{got:g} / {total:g}</b></p>",
+        f"{e(assignment)}</p><p>得分 (score): <b>{got:g} / {total:g}</b> · 状态 (status): "
+        f"<b>{e(rows[0].get('notebook_status', ''))}</b></p>",
         "<table><tr><th>检查 (check)</th><th>得分</th><th>状态 (status)</th>"
         "<th>说明与提示 (message and hint)</th></tr>",
     ]
@@ -82,16 +83,22 @@ def write_feedback(rows: list[dict], integrity: dict[tuple[str, str, str], list[
 
 
 def summary_table(rows: list[dict]) -> str:
-    """A per-student text table for the terminal: student, assignment, points, statuses."""
+    """A per-student text table for the terminal: score, notebook status, cells not passed."""
     per: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for r in rows:
         per[(r["student"], r["assignment"])].append(r)
     width = max([len("student")] + [len(s) for s, _ in per])
-    out = [f"{'student':<{width}}  {'assignment':<16}  {'score':>11}  cells not passed"]
+    out = [f"{'student':<{width}}  {'assignment':<16}  {'score':>11}  {'status':<9}  "
+           "cells not passed (first hint)"]
     for (student, assignment), group in sorted(per.items()):
         got = sum(r["points"] for r in group)
         total = sum(r["max_points"] for r in group)
+        statuses = sorted({r.get("notebook_status", "") for r in group} - {"ok"}) or ["ok"]
         bad = [f"{r['grade_id']}({r['status']})" for r in group if r["status"] != "passed"]
-        shown = ", ".join(bad[:4]) + (f", +{len(bad) - 4} more" if len(bad) > 4 else "")
-        out.append(f"{student:<{width}}  {assignment:<16}  {got:>5g} / {total:<3g}  {shown or '-'}")
+        shown = ", ".join(bad[:3]) + (f", +{len(bad) - 3} more" if len(bad) > 3 else "")
+        hint = next((r["hint"] for r in group if r["hint"]), "")
+        if hint:
+            shown += f" — {hint[:40]}"
+        out.append(f"{student:<{width}}  {assignment:<16}  {got:>5g} / {total:<3g}  "
+                   f"{','.join(statuses):<9}  {shown or '-'}")
     return "\n".join(out)

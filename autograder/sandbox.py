@@ -101,8 +101,9 @@ for name, value in (("RLIMIT_AS", limits["memory_mb"] * mb),
     except (ValueError, OSError, AttributeError):
         pass
 os.chdir(cfg["workdir"])
-os.execve(cfg["python"], [cfg["python"], "-m", "ipykernel_launcher", "-f", sys.argv[2]],
-          cfg["env"])
+env = dict(cfg["env"])
+env.update({k: v for k, v in os.environ.items() if k.startswith("JPY_")})  # parent handle
+os.execve(cfg["python"], [cfg["python"], "-m", "ipykernel_launcher", "-f", sys.argv[2]], env)
 '''
 
 BLOCKER = r'''
