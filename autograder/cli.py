@@ -1,6 +1,7 @@
 """`autograder`: the instructor's command line, a thin layer over plain functions.
 
     autograder release            nbgrader release/ for every level + the student edition
+    autograder intake ZIP SLUG    unpack an LMS zip (Canvas, Moodle) into submitted/
     autograder grade              grade submitted/ into the gradebook, tables and feedback
     autograder demo               release, build a synthetic class, grade it, print a table
     autograder build-checkpoints  rebuild the tiny model's stage checkpoints (course/checkpoints)
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from autograder.paths import default_root
 from autograder.sandbox import Limits
+from autograder.spine import build
 
 
 def _release(args: argparse.Namespace) -> int:
@@ -32,7 +34,7 @@ def _grade(args: argparse.Namespace) -> int:
 
     from autograder import reports
     from autograder.grade import grade_class
-    from autograder.sandbox import Limits, support
+    from autograder.sandbox import support
 
     submitted = args.submitted or args.root / "submitted"
     if not submitted.is_dir():
@@ -60,16 +62,38 @@ def _grade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _intake(args: argparse.Namespace) -> int:
+    import csv
+    from datetime import datetime
+
+    from autograder.intake import IntakeError, intake_zip
+
+    notebooks = [p.stem for p in sorted((args.root / "source" / args.assignment).glob("*.ipynb"))]
+    if not notebooks:
+        print(f"error: no source notebooks for assignment {args.assignment!r}", file=sys.stderr)
+        return 2
+    roster = None
+    if args.roster:  # CSV with columns lms_id, student_id
+        with args.roster.open(encoding="utf-8") as fh:
+            roster = {row["lms_id"]: row["student_id"] for row in csv.DictReader(fh)}
+    due = datetime.fromisoformat(args.due) if args.due else None
+    submitted = args.submitted or args.root / "submitted"
+    try:
+        report = intake_zip(args.zip, args.assignment, notebooks, submitted, roster=roster,
+                            due=due, force=args.force)
+    except IntakeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(report.summary())
+    if args.report:
+        args.report.write_text(report.to_json(), encoding="utf-8")
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from autograder.demo import main
 
     return main(args.root, args.out, args.workers)
-
-
-def _build_checkpoints(args: argparse.Namespace) -> int:
-    from autograder.spine.build import main
-
-    return main(args.rest)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -114,14 +138,24 @@ def parser() -> argparse.ArgumentParser:
                          help="leave the network on (default: a namespace without network)")
     g.set_defaults(func=_grade)
 
+    i = sub.add_parser("intake", help="unpack an LMS (Canvas/Moodle) zip into submitted/")
+    i.add_argument("zip", type=Path, help="the LMS 'download all submissions' zip")
+    i.add_argument("assignment", help="assignment slug, e.g. l2_dot_product")
+    i.add_argument("--submitted", type=Path, help="target folder (default: ROOT/submitted)")
+    i.add_argument("--roster", type=Path, help="CSV with columns lms_id,student_id")
+    i.add_argument("--due", help="deadline, ISO 8601; marks late submissions")
+    i.add_argument("--report", type=Path, help="also write the intake report as JSON")
+    i.add_argument("--force", action="store_true", help="replace submissions that differ")
+    i.set_defaults(func=_intake)
+
     d = sub.add_parser("demo", help="grade a synthetic class end to end")
     d.add_argument("--out", type=Path, default=Path("demo-class"), help="output folder")
     d.add_argument("--workers", type=int, default=2, help="notebooks graded in parallel")
     d.set_defaults(func=_demo)
 
     b = sub.add_parser("build-checkpoints", help="rebuild course/checkpoints (see README)")
-    b.add_argument("rest", nargs=argparse.REMAINDER, help="options passed to the builder")
-    b.set_defaults(func=_build_checkpoints)
+    build.add_arguments(b)
+    b.set_defaults(func=build.run)
     return p
 
 

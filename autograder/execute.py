@@ -10,12 +10,14 @@ outputs past the output cap are dropped. See autograder/sandbox.py for the limit
 from __future__ import annotations
 
 import json
+import os
+import signal
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from jupyter_client.kernelspec import KernelSpec
-from jupyter_client.manager import KernelManager
+from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode, v4
@@ -85,12 +87,27 @@ class _GradingClient(NotebookClient):
         return super().output(outs, msg, display_id, cell_index)
 
 
-def _kernel_manager(sandbox: Sandbox) -> KernelManager:
-    # IPC transport: unix sockets in the workdir (works inside a namespace without network).
-    km = KernelManager(transport="ipc", connection_file=str(sandbox.workdir / "kernel.json"))
-    km._kernel_spec = KernelSpec(argv=sandbox.argv, display_name="sandboxed python",
-                                 language="python")
-    return km
+def _manager_class(sandbox: Sandbox) -> type[AsyncKernelManager]:
+    """nbclient's own (asynchronous) kernel manager, started through the sandbox launcher.
+
+    IPC transport: unix sockets in the workdir, so it works inside a namespace without network.
+    """
+
+    class SandboxKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            kwargs.update(transport="ipc", connection_file=str(sandbox.workdir / "kernel.json"))
+            super().__init__(**kwargs)
+            self._kernel_spec = KernelSpec(argv=sandbox.argv, display_name="sandboxed python",
+                                           language="python")
+
+    return SandboxKernelManager
+
+
+def _kernel_pid(client: NotebookClient) -> int | None:
+    try:
+        return client.km.provisioner.process.pid
+    except AttributeError:
+        return None
 
 
 def _memory_trouble(notebook: NotebookNode) -> bool:
@@ -106,10 +123,9 @@ def _memory_trouble(notebook: NotebookNode) -> bool:
 def execute(notebook: NotebookNode, sandbox: Sandbox, evidence_files: dict[str, Path],
             limits: Limits = Limits(), max_evidence_bytes: int = 64 * 1024 * 1024) -> Execution:
     """Run `notebook` in `sandbox`; evidence_files maps grade_id -> expected outputs file."""
-    km = _kernel_manager(sandbox)
     client = _GradingClient(
         notebook,
-        km=km,
+        kernel_manager_class=_manager_class(sandbox),
         timeout=limits.cell_timeout,
         interrupt_on_timeout=True,
         allow_errors=True,
@@ -122,18 +138,19 @@ def execute(notebook: NotebookNode, sandbox: Sandbox, evidence_files: dict[str, 
 
     def _expire() -> None:  # the notebook's wall clock ran out: end its kernel
         expired.set()
-        try:
-            if km.has_kernel:
-                km.kernel.kill()
-        except Exception:
-            pass
+        pid = _kernel_pid(client)
+        if pid:
+            try:
+                os.killpg(pid, signal.SIGKILL)  # the kernel leads its own process group
+            except OSError:
+                pass
         kill_all(sandbox)
 
     watchdog = threading.Timer(limits.notebook_timeout, _expire)
     watchdog.start()
     status, message = "ok", ""
     try:
-        client.execute(cwd=str(sandbox.workdir))
+        client.execute(cwd=str(sandbox.workdir))  # nbclient owns the kernel and shuts it down
     except CellTimeoutError as exc:
         status, message = "timeout", f"a cell ran past {limits.cell_timeout}s: {exc}"[:300]
     except DeadKernelError as exc:
@@ -142,13 +159,7 @@ def execute(notebook: NotebookNode, sandbox: Sandbox, evidence_files: dict[str, 
         status, message = "crashed", f"{type(exc).__name__}: {exc}"[:300]
     finally:
         watchdog.cancel()
-        try:
-            if km.has_kernel:
-                km.shutdown_kernel(now=True)
-        except Exception:
-            pass
-        km.cleanup_resources()
-        kill_all(sandbox)
+        kill_all(sandbox)  # whatever the kernel left running (forks, sleepers)
     if expired.is_set():
         status, message = "timeout", f"the notebook ran past {limits.notebook_timeout}s"
     elif _memory_trouble(client.nb):

@@ -78,7 +78,8 @@ def discover(root: Path, submitted: Path, out: Path, limits: Limits = Limits(),
     release_dir = release_dir or root / "release"
     jobs = []
     slugs = set(available_levels(root))
-    for student_dir in sorted(p for p in submitted.iterdir() if p.is_dir()):
+    folders = (p for p in submitted.iterdir() if p.is_dir() and not p.name.startswith("."))
+    for student_dir in sorted(folders):  # dot-folders: intake staging, checkpoints
         student = safe_name(student_dir.name)
         for assignment_dir in sorted(p for p in student_dir.iterdir() if p.is_dir()):
             if assignment_dir.name not in slugs:
@@ -115,8 +116,11 @@ def _all_cells(job: Job, status: str, message: str) -> Outcome:
     return Outcome(cells, status, message, [])
 
 
-def read_submission(path: Path, max_mb: int) -> nbformat.NotebookNode:
-    """Read a student's notebook, refusing what cannot be one (raises ValueError)."""
+def read_submission(path: Path, max_mb: int) -> tuple[nbformat.NotebookNode, list[str]]:
+    """Read a student's notebook, refusing what cannot be one (raises ValueError).
+
+    Returns the notebook (as nbformat 4) and notes on what had to be repaired.
+    """
     size = path.stat().st_size
     if size == 0:
         raise ValueError("empty file")
@@ -129,17 +133,16 @@ def read_submission(path: Path, max_mb: int) -> nbformat.NotebookNode:
     major = raw.get("nbformat")
     if major not in (3, 4):
         raise ValueError(f"unsupported nbformat {major!r} (expected 4)")
-    return nbformat.reads(json.dumps(raw), as_version=4)
-
-
-def _notes_on_ids(student: nbformat.NotebookNode) -> list[str]:
-    ids = [c.get("id") for c in student.cells]
     notes = []
-    if any(i is None for i in ids):
-        notes.append("some cells have no id (old nbformat): matched by grade_id only")
-    if len([i for i in ids if i]) != len({i for i in ids if i}):
-        notes.append("duplicated cell ids")
-    return notes
+    if major == 3:
+        notes.append("nbformat 3 notebook: converted to nbformat 4")
+    else:
+        ids = [c.get("id") for c in raw["cells"] if isinstance(c, dict)]
+        if any(i is None for i in ids):
+            notes.append("cells without ids (nbformat < 4.5): matched by grade_id and text")
+        elif len(ids) != len(set(ids)):
+            notes.append("duplicated cell ids: matched by grade_id and text")
+    return nbformat.reads(json.dumps(raw), as_version=4), notes
 
 
 def _late(job: Job) -> str:
@@ -162,7 +165,7 @@ def grade_notebook(job: Job) -> Outcome:
     if job.submission is None:
         return _all_cells(job, "missing", "notebook not submitted")
     try:
-        student_nb = read_submission(job.submission, job.max_notebook_mb)
+        student_nb, notes = read_submission(job.submission, job.max_notebook_mb)
     except Exception as exc:
         return _all_cells(job, "malformed", f"unreadable notebook: {exc}"[:300])
     source = nbformat.read(job.source, as_version=4)
@@ -175,7 +178,7 @@ def grade_notebook(job: Job) -> Outcome:
         assembly = assemble(student_nb, source, release)
     except Exception as exc:
         return _all_cells(job, "malformed", f"cannot assemble notebook: {exc}"[:300])
-    integrity = assembly.integrity + _notes_on_ids(student_nb) + scan_notebook(student_nb)
+    integrity = notes + assembly.integrity + scan_notebook(student_nb)
     base = Path(tempfile.mkdtemp(prefix="grade-"))
     try:
         sandbox = prepare(base, job.limits, hide=list(job.hide))
@@ -205,7 +208,7 @@ def grade_notebook(job: Job) -> Outcome:
 
 def _rows(job: Job, outcome: Outcome) -> list[dict]:
     return [{"student": job.student, "assignment": job.assignment, "notebook": job.notebook,
-             **asdict(r), "notebook_status": outcome.status,
+             **asdict(r), "notebook_status": outcome.status, "notebook_message": outcome.message,
              "integrity": "; ".join(outcome.integrity)} for r in outcome.results]
 
 

@@ -14,7 +14,7 @@ from collections import defaultdict
 from pathlib import Path
 
 COLUMNS = ("student", "assignment", "notebook", "grade_id", "points", "max_points", "status",
-           "hint", "message", "notebook_status", "integrity")
+           "hint", "message", "notebook_status", "notebook_message", "integrity")
 
 
 def write_tables(rows: list[dict], out: Path) -> tuple[Path, Path]:
@@ -45,7 +45,8 @@ def feedback_html(student: str, assignment: str, notebook: str, rows: list[dict]
         "</head><body>",
         f"<h1>{e(notebook)}</h1><p>学生 (student): <b>{e(student)}</b> · 作业 (assignment): "
         f"{e(assignment)}</p><p>得分 (score): <b>{got:g} / {total:g}</b> · 状态 (status): "
-        f"<b>{e(rows[0].get('notebook_status', ''))}</b></p>",
+        f"<b>{e(rows[0].get('notebook_status', ''))}</b> {e(rows[0].get('notebook_message', ''))}"
+        "</p>",
         "<table><tr><th>检查 (check)</th><th>得分</th><th>状态 (status)</th>"
         "<th>说明与提示 (message and hint)</th></tr>",
     ]
