@@ -299,7 +299,11 @@ def grade_class(root: Path, submitted: Path, out: Path, db_url: str | None = Non
         futures = {pool.submit(grade_notebook, job): (job, fp) for job, fp in todo}
         for future in as_completed(futures):
             job, fp = futures[future]
-            outcome = future.result()
+            try:
+                outcome = future.result()
+            except Exception as exc:  # a grader bug costs this notebook, never the batch
+                outcome = _all_cells(job, "crashed", f"grader error: {type(exc).__name__}: "
+                                     f"{exc}"[:300])
             outcomes[job] = outcome
             entries[job.key] = {"fingerprint": fp, "outcome": asdict(outcome)}
             _save_state(out, {"entries": entries})

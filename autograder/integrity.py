@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import ast
 import re
+import threading
 
 from nbformat import NotebookNode
 
 from autograder.assemble import nbgrader_meta
 
+_PARSE_LOCK = threading.Lock()
 PATCHED_MODULES = {"torch", "np", "numpy", "F", "nn", "sys", "builtins", "os", "math", "course"}
 RISKY_IMPORTS = {"autograder": "imports the instructor package",
                  "ctypes": "uses ctypes", "gc": "uses gc (object-graph tricks)",
@@ -47,8 +49,9 @@ def scan_code(code: str) -> list[str]:
     """Suspicious constructs in one cell's code (English, one short phrase each)."""
     found: list[str] = []
     try:
-        tree = ast.parse(code)
-    except SyntaxError:
+        with _PARSE_LOCK:  # CPython 3.11 < 3.11.8: parsing in two threads at once can fail
+            tree = ast.parse(code)
+    except (SyntaxError, ValueError, SystemError, RecursionError):
         tree = None
     if tree is not None:
         for node in ast.walk(tree):
