@@ -21,4 +21,6 @@ c.CourseDirectory.db_url = "sqlite:///gradebook.db"
 c.ExecutePreprocessor.timeout = 60
 
 # Students see this in place of a removed model answer.
-c.ClearSolutions.code_stub = {"python": "# 在这里写你的代码 (YOUR CODE HERE)\nraise NotImplementedError()"}
+c.ClearSolutions.code_stub = {
+    "python": "# 在这里写你的代码 (YOUR CODE HERE)\nraise NotImplementedError()"
+}

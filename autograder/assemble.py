@@ -59,14 +59,22 @@ def grade_cells_of(source: NotebookNode) -> list[GradeCell]:
         if not meta.get("grade"):
             continue
         match = HIDDEN_CALL.search(cell.source) if cell.cell_type == "code" else None
-        cells.append(GradeCell(meta["grade_id"], float(meta.get("points", 0)),
-                               match["id"] if match else "", match["fn"] if match else ""))
+        cells.append(
+            GradeCell(
+                meta["grade_id"],
+                float(meta.get("points", 0)),
+                match["id"] if match else "",
+                match["fn"] if match else "",
+            )
+        )
     return cells
 
 
 def evidence_source(check_id: str, function: str) -> str:
-    return ("from course.evidence import record as _course_record\n"
-            f'_course_record("{check_id}", globals().get("{function}"))\n')
+    return (
+        "from course.evidence import record as _course_record\n"
+        f'_course_record("{check_id}", globals().get("{function}"))\n'
+    )
 
 
 def assemble(student: NotebookNode, source: NotebookNode, release: NotebookNode) -> Assembly:
@@ -121,14 +129,17 @@ def assemble(student: NotebookNode, source: NotebookNode, release: NotebookNode)
                 chosen = copy.deepcopy(src)
                 chosen.source = mine.get("source", "")
                 if mine.get("cell_type") != src.cell_type:
-                    integrity.append(f"cell type of {key[1]!r} changed: restored to {src.cell_type}")
+                    integrity.append(
+                        f"cell type of {key[1]!r} changed: restored to {src.cell_type}"
+                    )
         elif meta.get("locked") or meta.get("grade"):
             chosen = copy.deepcopy(src)
             released = release_by_key.get(key)
             if mine is None:
                 integrity.append(f"missing locked cell {key[1]!r}: restored")
-            elif released is not None and (mine.get("source") != released.source
-                                           or mine.get("cell_type") != released.cell_type):
+            elif released is not None and (
+                mine.get("source") != released.source or mine.get("cell_type") != released.cell_type
+            ):
                 integrity.append(f"edited locked cell {key[1]!r}: restored")
         else:
             chosen = copy.deepcopy(mine if mine is not None else src)

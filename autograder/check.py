@@ -107,8 +107,12 @@ class Check:
             "function": self.function,
             "forbidden": list(self.forbidden),
             "cases": [
-                {"name": c.name, "args": list(c.args), "kwargs": dict(c.kwargs),
-                 "grad": list(c.grad)}
+                {
+                    "name": c.name,
+                    "args": list(c.args),
+                    "kwargs": dict(c.kwargs),
+                    "grad": list(c.grad),
+                }
                 for c in cases
             ],
         }
@@ -134,14 +138,23 @@ class Check:
         if not failures:
             return Verdict(self.id, self.title, self.points, self.points)
         oracle = self._matching_oracle(spec, cases, results)
-        return Verdict(self.id, self.title, 0.0, self.points, tuple(failures),
-                       hint=oracle.hint if oracle else "", oracle=oracle.name if oracle else "")
+        return Verdict(
+            self.id,
+            self.title,
+            0.0,
+            self.points,
+            tuple(failures),
+            hint=oracle.hint if oracle else "",
+            oracle=oracle.name if oracle else "",
+        )
 
     def _matching_oracle(self, spec: dict, cases: list[Case], results: list) -> Oracle | None:
         for oracle in self.oracles:
             mistaken = run_cases(oracle.fn, spec, enforce=False)["results"]
-            if all(compare(m, g, c.graded, self.rtol, self.atol, self.exact, nan_ok=True) is None
-                   for c, m, g in zip(cases, mistaken, results, strict=True)):
+            if all(
+                compare(m, g, c.graded, self.rtol, self.atol, self.exact, nan_ok=True) is None
+                for c, m, g in zip(cases, mistaken, results, strict=True)
+            ):
                 return oracle
         return None
 
@@ -155,12 +168,23 @@ def _well_formed(record: Any, check_id: str, n_cases: int) -> bool:
     if not isinstance(record, dict) or record.get("format") != FORMAT:
         return False
     results = record.get("results")
-    return (record.get("check") == check_id and isinstance(results, list)
-            and len(results) == n_cases and all(isinstance(r, dict) for r in results))
+    return (
+        record.get("check") == check_id
+        and isinstance(results, list)
+        and len(results) == n_cases
+        and all(isinstance(r, dict) for r in results)
+    )
 
 
-def compare(want: dict, got: Any, graded: torch.Tensor | None, rtol: float, atol: float,
-            exact: bool, nan_ok: bool = False) -> str | None:
+def compare(
+    want: dict,
+    got: Any,
+    graded: torch.Tensor | None,
+    rtol: float,
+    atol: float,
+    exact: bool,
+    nan_ok: bool = False,
+) -> str | None:
     """None when `got` matches `want`; otherwise a Chinese reason. Both are run_case results."""
     if not isinstance(got, dict) or "ok" not in got:
         return "评分证据格式错误 (malformed evidence)"
@@ -190,8 +214,15 @@ def _error_type(result: dict) -> str:
     return str(result.get("error", "")).split(":", 1)[0]
 
 
-def _compare_value(want: Any, got: Any, graded: torch.Tensor | None, rtol: float, atol: float,
-                   exact: bool, nan_ok: bool) -> str | None:
+def _compare_value(
+    want: Any,
+    got: Any,
+    graded: torch.Tensor | None,
+    rtol: float,
+    atol: float,
+    exact: bool,
+    nan_ok: bool,
+) -> str | None:
     """Same structure (tensor, number, or list of them), same shape and dtype, close values."""
     if isinstance(want, list | tuple):
         if not isinstance(got, list | tuple) or len(got) != len(want):
@@ -215,8 +246,11 @@ def _compare_value(want: Any, got: Any, graded: torch.Tensor | None, rtol: float
     if isinstance(want, torch.Tensor) and g.dtype != w.dtype:
         return f"类型（dtype）不对：期望 {w.dtype}，得到 {g.dtype}"
     if exact or not (w.is_floating_point() or w.is_complex()):
-        same = torch.equal(g.to(w.dtype), w) if graded is None else \
-            torch.equal(g.to(w.dtype)[graded], w[graded])
+        same = (
+            torch.equal(g.to(w.dtype), w)
+            if graded is None
+            else torch.equal(g.to(w.dtype)[graded], w[graded])
+        )
         return None if same else "数值不一致 (values differ)"
     g64, w64 = g.to(torch.float64), w.to(torch.float64)
     if graded is not None:

@@ -1,10 +1,10 @@
 """`autograder`: the instructor's command line, a thin layer over plain functions.
 
-    autograder release            nbgrader release/ for every level + the student edition
-    autograder intake ZIP SLUG    unpack an LMS zip (Canvas, Moodle) into submitted/
-    autograder grade              grade submitted/ into the gradebook, tables and feedback
-    autograder demo               release, build a synthetic class, grade it, print a table
-    autograder build-checkpoints  rebuild the tiny model's stage checkpoints (course/checkpoints)
+autograder release            nbgrader release/ for every level + the student edition
+autograder intake ZIP SLUG    unpack an LMS zip (Canvas, Moodle) into submitted/
+autograder grade              grade submitted/ into the gradebook, tables and feedback
+autograder demo               release, build a synthetic class, grade it, print a table
+autograder build-checkpoints  rebuild the tiny model's stage checkpoints (course/checkpoints)
 """
 
 from __future__ import annotations
@@ -40,10 +40,16 @@ def _grade(args: argparse.Namespace) -> int:
     if not submitted.is_dir():
         print(f"error: no submissions folder {submitted}", file=sys.stderr)
         return 2
-    limits = Limits(cell_timeout=args.timeout, notebook_timeout=args.notebook_timeout,
-                    memory_mb=args.memory_mb, cpu_seconds=args.cpu_seconds,
-                    max_processes=args.max_processes, max_file_mb=args.max_file_mb,
-                    max_output_kb=args.max_output_kb, network=args.network)
+    limits = Limits(
+        cell_timeout=args.timeout,
+        notebook_timeout=args.notebook_timeout,
+        memory_mb=args.memory_mb,
+        cpu_seconds=args.cpu_seconds,
+        max_processes=args.max_processes,
+        max_file_mb=args.max_file_mb,
+        max_output_kb=args.max_output_kb,
+        network=args.network,
+    )
     for note in support().notes:
         print(f"sandbox: {note}", file=sys.stderr)
 
@@ -54,10 +60,18 @@ def _grade(args: argparse.Namespace) -> int:
         print(f"{verb} {job.key}: {got:g}/{total:g} {outcome.status}", file=sys.stderr)
 
     due = datetime.fromisoformat(args.due) if args.due else None
-    rows = grade_class(args.root, submitted, args.out or args.root, db_url=args.db_url,
-                       workers=args.workers, limits=limits, due=due,
-                       students=set(args.student) if args.student else None, force=args.force,
-                       on_progress=progress)
+    rows = grade_class(
+        args.root,
+        submitted,
+        args.out or args.root,
+        db_url=args.db_url,
+        workers=args.workers,
+        limits=limits,
+        due=due,
+        students=set(args.student) if args.student else None,
+        force=args.force,
+        on_progress=progress,
+    )
     print(reports.summary_table(rows))
     return 0
 
@@ -79,8 +93,15 @@ def _intake(args: argparse.Namespace) -> int:
     due = datetime.fromisoformat(args.due) if args.due else None
     submitted = args.submitted or args.root / "submitted"
     try:
-        report = intake_zip(args.zip, args.assignment, notebooks, submitted, roster=roster,
-                            due=due, force=args.force)
+        report = intake_zip(
+            args.zip,
+            args.assignment,
+            notebooks,
+            submitted,
+            roster=roster,
+            due=due,
+            force=args.force,
+        )
     except IntakeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -97,15 +118,24 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="autograder", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--root", type=Path, default=default_root(),
-                   help="course root holding source/ and release/ (default: this repository)")
+    p = argparse.ArgumentParser(
+        prog="autograder", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--root",
+        type=Path,
+        default=default_root(),
+        help="course root holding source/ and release/ (default: this repository)",
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("release", help="generate release/ and optionally the student edition")
-    r.add_argument("--student-edition", type=Path, metavar="DIR",
-                   help="also write the student edition (notebooks + course package) here")
+    r.add_argument(
+        "--student-edition",
+        type=Path,
+        metavar="DIR",
+        help="also write the student edition (notebooks + course package) here",
+    )
     r.add_argument("--zip", action="store_true", help="also pack the student edition as DIR.zip")
     r.set_defaults(func=_release)
 
@@ -114,28 +144,63 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--out", type=Path, help="gradebook, tables, feedback (default: ROOT)")
     g.add_argument("--db-url", help="gradebook URL (default: sqlite:///OUT/gradebook.db)")
     g.add_argument("--workers", type=int, default=2, help="notebooks graded in parallel")
-    g.add_argument("--due", help="deadline, ISO 8601 (e.g. 2026-12-01T23:59+08:00); "
-                   "a later timestamp.txt marks the submission late")
-    g.add_argument("--student", action="append", metavar="ID",
-                   help="(re)grade only this student (repeatable); others are kept")
+    g.add_argument(
+        "--due",
+        help="deadline, ISO 8601 (e.g. 2026-12-01T23:59+08:00); "
+        "a later timestamp.txt marks the submission late",
+    )
+    g.add_argument(
+        "--student",
+        action="append",
+        metavar="ID",
+        help="(re)grade only this student (repeatable); others are kept",
+    )
     g.add_argument("--force", action="store_true", help="regrade even unchanged submissions")
     sandbox = g.add_argument_group("sandbox limits, per notebook (see README, Sandbox)")
-    sandbox.add_argument("--timeout", type=int, default=Limits.cell_timeout,
-                         help="seconds of wall clock per cell before it is interrupted")
-    sandbox.add_argument("--notebook-timeout", type=int, default=Limits.notebook_timeout,
-                         help="seconds of wall clock per notebook before its kernel is killed")
-    sandbox.add_argument("--memory-mb", type=int, default=Limits.memory_mb,
-                         help="address-space cap of the kernel (RLIMIT_AS)")
-    sandbox.add_argument("--cpu-seconds", type=int, default=Limits.cpu_seconds,
-                         help="CPU-time cap of the kernel (RLIMIT_CPU)")
-    sandbox.add_argument("--max-processes", type=int, default=Limits.max_processes,
-                         help="process cap (pids cgroup, or RLIMIT_NPROC)")
-    sandbox.add_argument("--max-file-mb", type=int, default=Limits.max_file_mb,
-                         help="largest file a kernel may write (RLIMIT_FSIZE)")
-    sandbox.add_argument("--max-output-kb", type=int, default=Limits.max_output_kb,
-                         help="outputs kept per notebook")
-    sandbox.add_argument("--network", action="store_true",
-                         help="leave the network on (default: a namespace without network)")
+    sandbox.add_argument(
+        "--timeout",
+        type=int,
+        default=Limits.cell_timeout,
+        help="seconds of wall clock per cell before it is interrupted",
+    )
+    sandbox.add_argument(
+        "--notebook-timeout",
+        type=int,
+        default=Limits.notebook_timeout,
+        help="seconds of wall clock per notebook before its kernel is killed",
+    )
+    sandbox.add_argument(
+        "--memory-mb",
+        type=int,
+        default=Limits.memory_mb,
+        help="address-space cap of the kernel (RLIMIT_AS)",
+    )
+    sandbox.add_argument(
+        "--cpu-seconds",
+        type=int,
+        default=Limits.cpu_seconds,
+        help="CPU-time cap of the kernel (RLIMIT_CPU)",
+    )
+    sandbox.add_argument(
+        "--max-processes",
+        type=int,
+        default=Limits.max_processes,
+        help="process cap (pids cgroup, or RLIMIT_NPROC)",
+    )
+    sandbox.add_argument(
+        "--max-file-mb",
+        type=int,
+        default=Limits.max_file_mb,
+        help="largest file a kernel may write (RLIMIT_FSIZE)",
+    )
+    sandbox.add_argument(
+        "--max-output-kb", type=int, default=Limits.max_output_kb, help="outputs kept per notebook"
+    )
+    sandbox.add_argument(
+        "--network",
+        action="store_true",
+        help="leave the network on (default: a namespace without network)",
+    )
     g.set_defaults(func=_grade)
 
     i = sub.add_parser("intake", help="unpack an LMS (Canvas/Moodle) zip into submitted/")

@@ -35,21 +35,30 @@ DEMO_MUTANTS = (
     "scaled_dot_product_attention__fill_minus_1e9_manual_softmax",
 )
 
-NOISE = ('import sys as _sys\nimport warnings as _warnings\n'
-         'print("debug: still working on it", file=_sys.stderr)\n'
-         '_warnings.warn("a harmless warning from a correct answer")\n')
+NOISE = (
+    "import sys as _sys\nimport warnings as _warnings\n"
+    'print("debug: still working on it", file=_sys.stderr)\n'
+    '_warnings.warn("a harmless warning from a correct answer")\n'
+)
 
 
 def strip_markers(code: str) -> str:
-    return "\n".join(line for line in code.splitlines()
-                     if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+    return "\n".join(
+        line
+        for line in code.splitlines()
+        if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION")
+    )
 
 
-def model_answer(source: nbformat.NotebookNode,
-                 release: nbformat.NotebookNode) -> nbformat.NotebookNode:
+def model_answer(
+    source: nbformat.NotebookNode, release: nbformat.NotebookNode
+) -> nbformat.NotebookNode:
     """The release notebook with each solution cell filled from the source notebook."""
-    answers = {nbgrader_meta(c).get("grade_id"): strip_markers(c.source)
-               for c in source.cells if nbgrader_meta(c).get("solution")}
+    answers = {
+        nbgrader_meta(c).get("grade_id"): strip_markers(c.source)
+        for c in source.cells
+        if nbgrader_meta(c).get("solution")
+    }
     nb = copy.deepcopy(release)
     for cell in nb.cells:
         gid = nbgrader_meta(cell).get("grade_id")
@@ -81,8 +90,11 @@ def build_class(source_dir: Path, release_dir: Path, submitted: Path) -> list[st
         release = nbformat.read(release_path, as_version=4)
         source = nbformat.read(source_dir / slug / name, as_version=4)
         answer = model_answer(source, release)
-        functions = {nbgrader_meta(c).get("grade_id") for c in answer.cells
-                     if nbgrader_meta(c).get("solution")}
+        functions = {
+            nbgrader_meta(c).get("grade_id")
+            for c in answer.cells
+            if nbgrader_meta(c).get("solution")
+        }
         key = f"{slug}/{name}"
         students.setdefault("model-answer", {})[key] = answer
         students.setdefault("untouched", {})[key] = release
@@ -108,7 +120,8 @@ def build_class(source_dir: Path, release_dir: Path, submitted: Path) -> list[st
             _replace_solution(tampered, wrong.function, wrong.source())
             for cell in tampered.cells:
                 if nbgrader_meta(cell).get("grade") and wrong.function in nbgrader_meta(cell).get(
-                        "grade_id", ""):
+                    "grade_id", ""
+                ):
                     cell.source = "pass  # tests edited away by the student"
             students.setdefault("tampered", {})[key] = tampered
 
@@ -135,6 +148,8 @@ def run_demo(root: Path, out: Path, workers: int = 2) -> list[dict]:
 def main(root: Path, out: Path, workers: int = 2) -> int:
     rows = run_demo(root, out, workers)
     print(reports.summary_table(rows))
-    print(f"\ngradebook: {out / 'gradebook.db'}\ntables:    {out / 'grades.csv'}, "
-          f"{out / 'grades.json'}\nfeedback:  {out / 'feedback'}/<student>/<assignment>/")
+    print(
+        f"\ngradebook: {out / 'gradebook.db'}\ntables:    {out / 'grades.csv'}, "
+        f"{out / 'grades.json'}\nfeedback:  {out / 'feedback'}/<student>/<assignment>/"
+    )
     return 0

@@ -43,8 +43,14 @@ class _GradingClient(NotebookClient):
     cell can replace it. Also caps the output bytes kept and counts interrupted cells.
     """
 
-    def __init__(self, *args, evidence_files: dict[str, Path], max_output_bytes: int,
-                 max_evidence_bytes: int, **kwargs):
+    def __init__(
+        self,
+        *args,
+        evidence_files: dict[str, Path],
+        max_output_bytes: int,
+        max_evidence_bytes: int,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self._evidence_files = evidence_files  # grade_id -> outputs file in the workdir
         self._max_evidence = max_evidence_bytes
@@ -53,15 +59,15 @@ class _GradingClient(NotebookClient):
         self.truncated = False
         self.timed_out = 0  # cells interrupted at the cell timeout
 
-    async def async_execute_cell(self, cell, cell_index, execution_count=None,
-                                 store_history=True):
+    async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
         gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         path = self._evidence_files.get(gid)
         if path is not None:
             path.unlink(missing_ok=True)
         try:
-            return await super().async_execute_cell(cell, cell_index, execution_count,
-                                                    store_history)
+            return await super().async_execute_cell(
+                cell, cell_index, execution_count, store_history
+            )
         finally:
             if path is not None and path.is_file():
                 if path.stat().st_size > self._max_evidence:
@@ -79,8 +85,11 @@ class _GradingClient(NotebookClient):
         if size > self._budget:
             if not self.truncated:
                 self.truncated = True
-                outs.append(v4.new_output("stream", name="stdout",
-                                          text="\n[output truncated by the grader]\n"))
+                outs.append(
+                    v4.new_output(
+                        "stream", name="stdout", text="\n[output truncated by the grader]\n"
+                    )
+                )
             self._budget = 0
             return None
         self._budget -= size
@@ -97,8 +106,9 @@ def _manager_class(sandbox: Sandbox) -> type[AsyncKernelManager]:
         def __init__(self, **kwargs):
             kwargs.update(transport="ipc", connection_file=str(sandbox.workdir / "kernel.json"))
             super().__init__(**kwargs)
-            self._kernel_spec = KernelSpec(argv=sandbox.argv, display_name="sandboxed python",
-                                           language="python")
+            self._kernel_spec = KernelSpec(
+                argv=sandbox.argv, display_name="sandboxed python", language="python"
+            )
 
     return SandboxKernelManager
 
@@ -120,8 +130,13 @@ def _memory_trouble(notebook: NotebookNode) -> bool:
     return False
 
 
-def execute(notebook: NotebookNode, sandbox: Sandbox, evidence_files: dict[str, Path],
-            limits: Limits = Limits(), max_evidence_bytes: int = 64 * 1024 * 1024) -> Execution:
+def execute(
+    notebook: NotebookNode,
+    sandbox: Sandbox,
+    evidence_files: dict[str, Path],
+    limits: Limits = Limits(),
+    max_evidence_bytes: int = 64 * 1024 * 1024,
+) -> Execution:
     """Run `notebook` in `sandbox`; evidence_files maps grade_id -> expected outputs file."""
     client = _GradingClient(
         notebook,
@@ -169,4 +184,3 @@ def execute(notebook: NotebookNode, sandbox: Sandbox, evidence_files: dict[str, 
     if client.truncated:
         message = (message + "; " if message else "") + "output truncated"
     return Execution(client.nb, status, message, client.evidence)
-

@@ -72,8 +72,14 @@ def _find_notebook(folder: Path, expected: str, n_expected: int) -> Path | None:
     return others[0] if n_expected == 1 and len(others) == 1 else None
 
 
-def discover(root: Path, submitted: Path, out: Path, limits: Limits = Limits(),
-             release_dir: Path | None = None, due: datetime | None = None) -> list[Job]:
+def discover(
+    root: Path,
+    submitted: Path,
+    out: Path,
+    limits: Limits = Limits(),
+    release_dir: Path | None = None,
+    due: datetime | None = None,
+) -> list[Job]:
     """One job per student x assignment x expected notebook found under submitted/."""
     release_dir = release_dir or root / "release"
     jobs = []
@@ -86,16 +92,20 @@ def discover(root: Path, submitted: Path, out: Path, limits: Limits = Limits(),
                 continue
             sources = sorted((root / "source" / assignment_dir.name).glob("*.ipynb"))
             for source in sources:
-                jobs.append(Job(
-                    student=student, assignment=assignment_dir.name, notebook=source.stem,
-                    submission=_find_notebook(assignment_dir, source.name, len(sources)),
-                    source=source,
-                    release=release_dir / assignment_dir.name / source.name,
-                    autograded=out / "autograded" / student / assignment_dir.name / source.name,
-                    limits=limits,
-                    hide=(root, submitted, out),
-                    due=due,
-                ))
+                jobs.append(
+                    Job(
+                        student=student,
+                        assignment=assignment_dir.name,
+                        notebook=source.stem,
+                        submission=_find_notebook(assignment_dir, source.name, len(sources)),
+                        source=source,
+                        release=release_dir / assignment_dir.name / source.name,
+                        autograded=out / "autograded" / student / assignment_dir.name / source.name,
+                        limits=limits,
+                        hide=(root, submitted, out),
+                        due=due,
+                    )
+                )
     return jobs
 
 
@@ -111,8 +121,10 @@ class Outcome:
 
 def _all_cells(job: Job, status: str, message: str) -> Outcome:
     source = nbformat.read(job.source, as_version=4)
-    cells = [CellResult(gc.grade_id, gc.check_id, gc.grade_id, 0.0, gc.points, status,
-                        message=message) for gc in grade_cells_of(source)]
+    cells = [
+        CellResult(gc.grade_id, gc.check_id, gc.grade_id, 0.0, gc.points, status, message=message)
+        for gc in grade_cells_of(source)
+    ]
     return Outcome(cells, status, message, [])
 
 
@@ -172,8 +184,9 @@ def grade_notebook(job: Job) -> Outcome:
     release = nbformat.read(job.release, as_version=4)
     wanted = {nbgrader_meta(c).get("grade_id") for c in source.cells if nbgrader_meta(c)}
     if not wanted & {nbgrader_meta(c).get("grade_id") for c in student_nb.cells}:
-        return _all_cells(job, "malformed", "not this assignment's notebook: none of its "
-                          "exercise cells are there")
+        return _all_cells(
+            job, "malformed", "not this assignment's notebook: none of its exercise cells are there"
+        )
     try:
         assembly = assemble(student_nb, source, release)
     except Exception as exc:
@@ -187,8 +200,9 @@ def grade_notebook(job: Job) -> Outcome:
                 shutil.copy2(extra, sandbox.workdir / extra.name)
         evidence_files = write_inputs(assembly.grade_cells, sandbox.workdir)
         run = execute(assembly.notebook, sandbox, evidence_files, job.limits)
-        results = judge_cells(assembly.grade_cells, run.evidence, run.notebook, run.status,
-                              run.message)
+        results = judge_cells(
+            assembly.grade_cells, run.evidence, run.notebook, run.status, run.message
+        )
         job.autograded.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(run.notebook, job.autograded)
     except Exception as exc:  # the grader's own trouble: say so, keep the batch going
@@ -207,9 +221,18 @@ def grade_notebook(job: Job) -> Outcome:
 
 
 def _rows(job: Job, outcome: Outcome) -> list[dict]:
-    return [{"student": job.student, "assignment": job.assignment, "notebook": job.notebook,
-             **asdict(r), "notebook_status": outcome.status, "notebook_message": outcome.message,
-             "integrity": "; ".join(outcome.integrity)} for r in outcome.results]
+    return [
+        {
+            "student": job.student,
+            "assignment": job.assignment,
+            "notebook": job.notebook,
+            **asdict(r),
+            "notebook_status": outcome.status,
+            "notebook_message": outcome.message,
+            "integrity": "; ".join(outcome.integrity),
+        }
+        for r in outcome.results
+    ]
 
 
 STATE_FILE = "grading-state.json"
@@ -237,8 +260,11 @@ def fingerprint(job: Job) -> str:
     return _digest(
         sub.read_bytes() if sub and sub.is_file() else b"<missing>",
         stamp.read_bytes() if stamp and stamp.is_file() else b"",
-        job.source.read_bytes(), job.release.read_bytes(), _grader_digest().encode(),
-        str(job.due).encode(), json.dumps(asdict(job.limits), sort_keys=True).encode(),
+        job.source.read_bytes(),
+        job.release.read_bytes(),
+        _grader_digest().encode(),
+        str(job.due).encode(),
+        json.dumps(asdict(job.limits), sort_keys=True).encode(),
     )
 
 
@@ -257,15 +283,27 @@ def _save_state(out: Path, state: dict) -> None:
 
 def _from_state(entry: dict) -> Outcome:
     data = entry["outcome"]
-    return Outcome([CellResult(**r) for r in data["results"]], data["status"], data["message"],
-                   list(data["integrity"]))
+    return Outcome(
+        [CellResult(**r) for r in data["results"]],
+        data["status"],
+        data["message"],
+        list(data["integrity"]),
+    )
 
 
-def grade_class(root: Path, submitted: Path, out: Path, db_url: str | None = None,
-                workers: int = 2, limits: Limits = Limits(), release_dir: Path | None = None,
-                due: datetime | None = None, students: set[str] | None = None,
-                force: bool = False,
-                on_progress: Callable[[Job, Outcome, bool], None] | None = None) -> list[dict]:
+def grade_class(
+    root: Path,
+    submitted: Path,
+    out: Path,
+    db_url: str | None = None,
+    workers: int = 2,
+    limits: Limits = Limits(),
+    release_dir: Path | None = None,
+    due: datetime | None = None,
+    students: set[str] | None = None,
+    force: bool = False,
+    on_progress: Callable[[Job, Outcome, bool], None] | None = None,
+) -> list[dict]:
     """Grade every submission under `submitted`; write gradebook, tables and feedback to `out`.
 
     Resumable and idempotent: outcomes are kept in out/grading-state.json, keyed by a
@@ -302,8 +340,9 @@ def grade_class(root: Path, submitted: Path, out: Path, db_url: str | None = Non
             try:
                 outcome = future.result()
             except Exception as exc:  # a grader bug costs this notebook, never the batch
-                outcome = _all_cells(job, "crashed", f"grader error: {type(exc).__name__}: "
-                                     f"{exc}"[:300])
+                outcome = _all_cells(
+                    job, "crashed", f"grader error: {type(exc).__name__}: {exc}"[:300]
+                )
             outcomes[job] = outcome
             entries[job.key] = {"fingerprint": fp, "outcome": asdict(outcome)}
             _save_state(out, {"entries": entries})

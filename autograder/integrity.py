@@ -19,18 +19,29 @@ from autograder.assemble import nbgrader_meta
 
 _PARSE_LOCK = threading.Lock()
 PATCHED_MODULES = {"torch", "np", "numpy", "F", "nn", "sys", "builtins", "os", "math", "course"}
-RISKY_IMPORTS = {"autograder": "imports the instructor package",
-                 "ctypes": "uses ctypes", "gc": "uses gc (object-graph tricks)",
-                 "inspect": "uses inspect (frame tricks)", "subprocess": "starts processes",
-                 "socket": "opens sockets", "importlib": "uses importlib"}
-RISKY_CALLS = {"os._exit": "calls os._exit", "sys.exit": "calls sys.exit",
-               "os.fork": "forks", "os.kill": "sends signals", "exec": "uses exec",
-               "eval": "uses eval", "setattr": "uses setattr", "__import__": "uses __import__"}
+RISKY_IMPORTS = {
+    "autograder": "imports the instructor package",
+    "ctypes": "uses ctypes",
+    "gc": "uses gc (object-graph tricks)",
+    "inspect": "uses inspect (frame tricks)",
+    "subprocess": "starts processes",
+    "socket": "opens sockets",
+    "importlib": "uses importlib",
+}
+RISKY_CALLS = {
+    "os._exit": "calls os._exit",
+    "sys.exit": "calls sys.exit",
+    "os.fork": "forks",
+    "os.kill": "sends signals",
+    "exec": "uses exec",
+    "eval": "uses eval",
+    "setattr": "uses setattr",
+    "__import__": "uses __import__",
+}
 RISKY_TEXT = {
     r"sys\.modules": "touches sys.modules",
     r"showtraceback|excepthook": "overrides error reporting",
-    r"outputs\.pt|inputs\.pt|COURSE_EVIDENCE_DIR|course\.evidence|_course_record":
-        "touches the grading evidence",
+    r"outputs\.pt|inputs\.pt|COURSE_EVIDENCE_DIR|course\.evidence|_course_record": "touches the grading evidence",
     r"_VariableFunctions|torch\._C\b": "reaches into torch internals",
     r"__builtins__": "touches builtins",
 }
@@ -56,8 +67,11 @@ def scan_code(code: str) -> list[str]:
     if tree is not None:
         for node in ast.walk(tree):
             if isinstance(node, ast.Import | ast.ImportFrom):
-                names = [a.name for a in node.names] if isinstance(node, ast.Import) \
+                names = (
+                    [a.name for a in node.names]
+                    if isinstance(node, ast.Import)
                     else [node.module or ""]
+                )
                 for name in names:
                     top = name.split(".")[0]
                     if top in RISKY_IMPORTS:
@@ -91,8 +105,13 @@ def scan_notebook(student: NotebookNode) -> list[str]:
     return findings
 
 
-TAMPERING = ("edited locked cell", "missing locked cell", "duplicated locked cell",
-             "cell type of", "unknown nbgrader cell")
+TAMPERING = (
+    "edited locked cell",
+    "missing locked cell",
+    "duplicated locked cell",
+    "cell type of",
+    "unknown nbgrader cell",
+)
 
 
 def is_tampered(findings: list[str]) -> bool:

@@ -65,36 +65,64 @@ def load_record(data: bytes) -> dict:
     return record
 
 
-def judge_cells(grade_cells: list[GradeCell], evidence: dict[str, bytes | str],
-                executed: NotebookNode, run_status: str = "ok",
-                run_message: str = "") -> list[CellResult]:
+def judge_cells(
+    grade_cells: list[GradeCell],
+    evidence: dict[str, bytes | str],
+    executed: NotebookNode,
+    run_status: str = "ok",
+    run_message: str = "",
+) -> list[CellResult]:
     """One result per grade cell; `evidence` maps grade_id -> bytes (or why there are none)."""
     results = []
     for gc in grade_cells:
         if not gc.check_id:
-            results.append(CellResult(gc.grade_id, "", gc.grade_id, 0.0, gc.points, "manual",
-                                      message="graded by hand"))
+            results.append(
+                CellResult(
+                    gc.grade_id, "", gc.grade_id, 0.0, gc.points, "manual", message="graded by hand"
+                )
+            )
             continue
         check = checks.get(gc.check_id)
         data = evidence.get(gc.grade_id)
         if data is None:
             status = run_status if run_status != "ok" else "error"
             reason = _cell_error(executed, gc.grade_id) or run_message or "测试单元格没有运行完"
-            results.append(CellResult(gc.grade_id, gc.check_id, check.title, 0.0, gc.points,
-                                      status, message=reason))
+            results.append(
+                CellResult(
+                    gc.grade_id, gc.check_id, check.title, 0.0, gc.points, status, message=reason
+                )
+            )
             continue
         try:
             if isinstance(data, str):
                 raise ValueError(data)
             record = load_record(data)
         except Exception as exc:
-            results.append(CellResult(gc.grade_id, gc.check_id, check.title, 0.0, gc.points,
-                                      "malformed", message=f"evidence unreadable: {exc}"[:300]))
+            results.append(
+                CellResult(
+                    gc.grade_id,
+                    gc.check_id,
+                    check.title,
+                    0.0,
+                    gc.points,
+                    "malformed",
+                    message=f"evidence unreadable: {exc}"[:300],
+                )
+            )
             continue
         verdict = check.judge(record)
         points = gc.points if verdict.passed else 0.0
         message = "" if verdict.passed else verdict.message().splitlines()[0]
-        results.append(CellResult(gc.grade_id, gc.check_id, check.title, points, gc.points,
-                                  "passed" if verdict.passed else "failed",
-                                  hint=verdict.hint, message=message))
+        results.append(
+            CellResult(
+                gc.grade_id,
+                gc.check_id,
+                check.title,
+                points,
+                gc.points,
+                "passed" if verdict.passed else "failed",
+                hint=verdict.hint,
+                message=message,
+            )
+        )
     return results

@@ -19,8 +19,9 @@ from collections.abc import Callable
 from autograder import checks
 
 # The exact shape of a hidden call; the grading engine parses grade cells with it.
-HIDDEN_CALL = re.compile(r'^check\("(?P<id>[^"]+)",\s*(?P<fn>[A-Za-z_][A-Za-z0-9_]*)\)\s*$',
-                         re.MULTILINE)
+HIDDEN_CALL = re.compile(
+    r'^check\("(?P<id>[^"]+)",\s*(?P<fn>[A-Za-z_][A-Za-z0-9_]*)\)\s*$', re.MULTILINE
+)
 
 
 def check(check_id: str, fn: Callable) -> None:

@@ -25,7 +25,9 @@ from course.levels import LEVELS
 CODE_STUB = "# 在这里写你的代码 (YOUR CODE HERE)\nraise NotImplementedError()"
 
 
-def nbgrader_config(root: Path, release_dir: Path | None = None, db_url: str | None = None) -> Config:
+def nbgrader_config(
+    root: Path, release_dir: Path | None = None, db_url: str | None = None
+) -> Config:
     """The settings of nbgrader_config.py, built in code so that no cwd magic is involved."""
     cfg = Config()
     cfg.CourseDirectory.root = str(root.resolve())
@@ -42,8 +44,9 @@ def available_levels(root: Path) -> list[str]:
     return [lv.slug for lv in LEVELS if any((root / "source" / lv.slug).glob("*.ipynb"))]
 
 
-def generate(root: Path, slug: str, release_dir: Path | None = None,
-             db_url: str | None = None) -> None:
+def generate(
+    root: Path, slug: str, release_dir: Path | None = None, db_url: str | None = None
+) -> None:
     """Run nbgrader's generate_assignment for one level and fill the gradebook at `db_url`.
 
     Without `db_url` a throwaway gradebook is used (nbgrader's SaveCells step always needs one,
@@ -117,13 +120,17 @@ def _ignore(_dir: str, names: list[str]) -> set[str]:
     return {n for n in names if n in {"__pycache__", ".ipynb_checkpoints"} or n.endswith(".pyc")}
 
 
-def build_student_edition(root: Path, out: Path, release_dir: Path | None = None,
-                          archive: bool = False) -> Path:
+def build_student_edition(
+    root: Path, out: Path, release_dir: Path | None = None, archive: bool = False
+) -> Path:
     """Write the student edition to `out` (replacing it); with `archive`, also `out`.zip."""
     import course
 
-    package = root / "course" if (root / "course" / "__init__.py").is_file() \
+    package = (
+        root / "course"
+        if (root / "course" / "__init__.py").is_file()
         else Path(course.__file__).parent
+    )
     release_dir = release_dir or root / "release"
     if out.exists():
         shutil.rmtree(out)

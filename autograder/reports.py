@@ -13,8 +13,20 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-COLUMNS = ("student", "assignment", "notebook", "grade_id", "points", "max_points", "status",
-           "hint", "message", "notebook_status", "notebook_message", "integrity")
+COLUMNS = (
+    "student",
+    "assignment",
+    "notebook",
+    "grade_id",
+    "points",
+    "max_points",
+    "status",
+    "hint",
+    "message",
+    "notebook_status",
+    "notebook_message",
+    "integrity",
+)
 
 
 def write_tables(rows: list[dict], out: Path) -> tuple[Path, Path]:
@@ -24,8 +36,10 @@ def write_tables(rows: list[dict], out: Path) -> tuple[Path, Path]:
         writer = csv.DictWriter(fh, fieldnames=COLUMNS, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
-    json_path.write_text(json.dumps([{k: r[k] for k in COLUMNS} for r in rows],
-                                    ensure_ascii=False, indent=1), encoding="utf-8")
+    json_path.write_text(
+        json.dumps([{k: r[k] for k in COLUMNS} for r in rows], ensure_ascii=False, indent=1),
+        encoding="utf-8",
+    )
     return csv_path, json_path
 
 
@@ -34,8 +48,9 @@ table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.3
 .passed{background:#e8f5e9}.failed,.error,.timeout,.crashed,.missing,.malformed{background:#ffebee}"""
 
 
-def feedback_html(student: str, assignment: str, notebook: str, rows: list[dict],
-                  integrity: list[str]) -> str:
+def feedback_html(
+    student: str, assignment: str, notebook: str, rows: list[dict], integrity: list[str]
+) -> str:
     e = html.escape
     got = sum(r["points"] for r in rows)
     total = sum(r["max_points"] for r in rows)
@@ -54,9 +69,11 @@ def feedback_html(student: str, assignment: str, notebook: str, rows: list[dict]
         note = e(r["message"])
         if r["hint"]:
             note += f"<br><b>提示：</b>{e(r['hint'])}"
-        lines.append(f"<tr class='{e(r['status'])}'><td>{e(r['title'])}<br><small>{e(r['grade_id'])}"
-                     f"</small></td><td>{r['points']:g} / {r['max_points']:g}</td>"
-                     f"<td>{e(r['status'])}</td><td>{note}</td></tr>")
+        lines.append(
+            f"<tr class='{e(r['status'])}'><td>{e(r['title'])}<br><small>{e(r['grade_id'])}"
+            f"</small></td><td>{r['points']:g} / {r['max_points']:g}</td>"
+            f"<td>{e(r['status'])}</td><td>{note}</td></tr>"
+        )
     lines.append("</table>")
     if integrity:
         lines.append("<h2>提交完整性 (integrity)</h2><ul>")
@@ -66,8 +83,9 @@ def feedback_html(student: str, assignment: str, notebook: str, rows: list[dict]
     return "\n".join(lines)
 
 
-def write_feedback(rows: list[dict], integrity: dict[tuple[str, str, str], list[str]],
-                   out: Path) -> list[Path]:
+def write_feedback(
+    rows: list[dict], integrity: dict[tuple[str, str, str], list[str]], out: Path
+) -> list[Path]:
     """feedback/<student>/<assignment>/<notebook>.html, nbgrader's feedback layout."""
     grouped: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
     for r in rows:
@@ -76,9 +94,16 @@ def write_feedback(rows: list[dict], integrity: dict[tuple[str, str, str], list[
     for (student, assignment, notebook), group in sorted(grouped.items()):
         path = out / "feedback" / student / assignment / f"{notebook}.html"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(feedback_html(student, assignment, notebook, group,
-                                      integrity.get((student, assignment, notebook), [])),
-                        encoding="utf-8")
+        path.write_text(
+            feedback_html(
+                student,
+                assignment,
+                notebook,
+                group,
+                integrity.get((student, assignment, notebook), []),
+            ),
+            encoding="utf-8",
+        )
         paths.append(path)
     return paths
 
@@ -89,8 +114,10 @@ def summary_table(rows: list[dict]) -> str:
     for r in rows:
         per[(r["student"], r["assignment"])].append(r)
     width = max([len("student")] + [len(s) for s, _ in per])
-    out = [f"{'student':<{width}}  {'assignment':<16}  {'score':>11}  {'status':<9}  "
-           "cells not passed (first hint)"]
+    out = [
+        f"{'student':<{width}}  {'assignment':<16}  {'score':>11}  {'status':<9}  "
+        "cells not passed (first hint)"
+    ]
     for (student, assignment), group in sorted(per.items()):
         got = sum(r["points"] for r in group)
         total = sum(r["max_points"] for r in group)
@@ -100,6 +127,8 @@ def summary_table(rows: list[dict]) -> str:
         hint = next((r["hint"] for r in group if r["hint"]), "")
         if hint:
             shown += f" — {hint[:40]}"
-        out.append(f"{student:<{width}}  {assignment:<16}  {got:>5g} / {total:<3g}  "
-                   f"{','.join(statuses):<9}  {shown or '-'}")
+        out.append(
+            f"{student:<{width}}  {assignment:<16}  {got:>5g} / {total:<3g}  "
+            f"{','.join(statuses):<9}  {shown or '-'}"
+        )
     return "\n".join(out)

@@ -58,19 +58,23 @@ def support() -> Support:
     notes = []
     namespaces = False
     if sys.platform.startswith("linux") and shutil.which("unshare"):
-        probe = subprocess.run(["unshare", "--mount", "--net", "--propagation", "private", "true"],
-                               capture_output=True)
+        probe = subprocess.run(
+            ["unshare", "--mount", "--net", "--propagation", "private", "true"], capture_output=True
+        )
         namespaces = probe.returncode == 0
     if not namespaces:
-        notes.append("no mount/network namespaces: instructor files are hidden only by an "
-                     "import blocker, and the network is not cut")
+        notes.append(
+            "no mount/network namespaces: instructor files are hidden only by an "
+            "import blocker, and the network is not cut"
+        )
     cgroup = None
     base = Path("/sys/fs/cgroup/pids")  # the cgroup v1 pids hierarchy
     if (base / "cgroup.procs").exists() and os.access(base, os.W_OK):
         cgroup = base
     if cgroup is None:
-        notes.append("no writable pids cgroup: the process cap uses RLIMIT_NPROC, which does "
-                     "not bind root")
+        notes.append(
+            "no writable pids cgroup: the process cap uses RLIMIT_NPROC, which does not bind root"
+        )
     return Support(namespaces, cgroup, tuple(notes))
 
 
@@ -178,8 +182,11 @@ def prepare(base: Path, limits: Limits, hide: list[Path]) -> Sandbox:
     workdir, home = base / "work", base / "sandbox"
     (workdir / "tmp").mkdir(parents=True)
     lib = home / "lib"
-    shutil.copytree(_course_package(), lib / "course",
-                    ignore=shutil.ignore_patterns("__pycache__", "checkpoints"))
+    shutil.copytree(
+        _course_package(),
+        lib / "course",
+        ignore=shutil.ignore_patterns("__pycache__", "checkpoints"),
+    )
     checkpoints = _course_package() / "checkpoints"
     if checkpoints.is_dir():  # read-only data the notebooks may load
         shutil.copytree(checkpoints, lib / "course" / "checkpoints")
@@ -203,8 +210,7 @@ def prepare(base: Path, limits: Limits, hide: list[Path]) -> Sandbox:
     }
     (home / "config.json").write_text(json.dumps(config))
     (home / "launch.py").write_text(LAUNCHER)
-    argv = [sys.executable, str(home / "launch.py"), str(home / "config.json"),
-            "{connection_file}"]
+    argv = [sys.executable, str(home / "launch.py"), str(home / "config.json"), "{connection_file}"]
     if sup.namespaces:
         unshare = ["unshare", "--mount", "--propagation", "private"]
         if not limits.network:

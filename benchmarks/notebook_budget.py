@@ -82,8 +82,12 @@ def read_cpu(nb: nbformat.NotebookNode) -> float | None:
 def run_once(path: Path, graded: bool, timeout: int) -> Run:
     nb = nbformat.read(path, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(PROBE))
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
     mode = "graded" if graded else "learner"
     name = str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
     start = time.perf_counter()
@@ -99,13 +103,18 @@ def run_once(path: Path, graded: bool, timeout: int) -> Run:
 
 def print_table(runs: list[Run]) -> None:
     width = max([len("notebook")] + [len(r.notebook) for r in runs])
-    header = (f"{'notebook':<{width}}  {'mode':<7}  {'kernel CPU s':>12}  {'wall s':>7}  "
-              f"{'budget':<14}  status")
+    header = (
+        f"{'notebook':<{width}}  {'mode':<7}  {'kernel CPU s':>12}  {'wall s':>7}  "
+        f"{'budget':<14}  status"
+    )
     print(header)
     print("-" * len(header))
     for r in runs:
-        budget = (f"CPU <= {GRADED_CPU_BUDGET_S:g} s" if r.mode == "graded"
-                  else f"wall <= {LEARNER_WALL_BUDGET_S:g} s")
+        budget = (
+            f"CPU <= {GRADED_CPU_BUDGET_S:g} s"
+            if r.mode == "graded"
+            else f"wall <= {LEARNER_WALL_BUDGET_S:g} s"
+        )
         cpu = f"{r.cpu_s:12.2f}" if r.cpu_s is not None else f"{'-':>12}"
         status = r.verdict + (f" ({r.error})" if r.error else "")
         print(f"{r.notebook:<{width}}  {r.mode:<7}  {cpu}  {r.wall_s:7.2f}  {budget:<14}  {status}")
@@ -113,13 +122,18 @@ def print_table(runs: list[Run]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("notebooks", nargs="*", type=Path,
-                        help="notebooks to time (default: every .ipynb under source/)")
+    parser.add_argument(
+        "notebooks",
+        nargs="*",
+        type=Path,
+        help="notebooks to time (default: every .ipynb under source/)",
+    )
     parser.add_argument("--timeout", type=int, default=600, help="seconds per cell")
     args = parser.parse_args(argv)
 
     paths = [p.resolve() for p in args.notebooks] or sorted(
-        p for p in (ROOT / "source").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+        p for p in (ROOT / "source").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
+    )
     if not paths:
         print("no notebooks found under source/")
         return 0
@@ -130,9 +144,11 @@ def main(argv: list[str] | None = None) -> int:
             runs.append(run_once(path, graded, args.timeout))
     print()
     print_table(runs)
-    print(f"\nbudgets (authoring.md): graded <= {GRADED_CPU_BUDGET_S:g} s kernel CPU; "
-          f"learner <= {LEARNER_WALL_BUDGET_S:g} s top to bottom. "
-          "Kernel CPU includes kernel start-up and imports; timings are noisy, nothing is asserted.")
+    print(
+        f"\nbudgets (authoring.md): graded <= {GRADED_CPU_BUDGET_S:g} s kernel CPU; "
+        f"learner <= {LEARNER_WALL_BUDGET_S:g} s top to bottom. "
+        "Kernel CPU includes kernel start-up and imports; timings are noisy, nothing is asserted."
+    )
     return 1 if any(r.error for r in runs) else 0
 
 

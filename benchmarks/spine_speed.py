@@ -45,8 +45,8 @@ def _median_time(fn, repeat: int = 5) -> float:
 def load_and_answer(stage: str) -> str:
     model, tok = load(stage)
     idx = torch.tensor([tok.encode(chat_prompt("杭州位于哪个省？"))])
-    out = model.generate(idx, 24, eos_id=tok.eos_id)[0, idx.shape[1]:].tolist()
-    return tok.decode(out[:out.index(tok.eos_id)] if tok.eos_id in out else out)
+    out = model.generate(idx, 24, eos_id=tok.eos_id)[0, idx.shape[1] :].tolist()
+    return tok.decode(out[: out.index(tok.eos_id)] if tok.eos_id in out else out)
 
 
 def notebook_work() -> dict[str, float]:
@@ -84,9 +84,11 @@ def notebook_work() -> dict[str, float]:
         "SFT step (16 examples)": _median_time(sft_step),
         "DPO step (8 pairs, policy + reference)": _median_time(dpo_step),
         "probe one fact (12 sentences)": _median_time(
-            lambda: sentence_logprobs(model, tok, ["杭州位于浙江省。"] * 12)),
+            lambda: sentence_logprobs(model, tok, ["杭州位于浙江省。"] * 12)
+        ),
         "full held-out fact probe (1232 sentences)": _median_time(
-            lambda: fact_probe(model, tok), repeat=1),
+            lambda: fact_probe(model, tok), repeat=1
+        ),
     }
 
 
@@ -108,15 +110,19 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
         build.main(["--quick", "--out", tmp])
-        print(f"--quick build of all stages: {time.perf_counter() - start:.1f}s "
-              f"({', '.join(f'{s} {c.quick().steps} steps' for s, c in train.STAGES.items())})")
+        print(
+            f"--quick build of all stages: {time.perf_counter() - start:.1f}s "
+            f"({', '.join(f'{s} {c.quick().steps} steps' for s, c in train.STAGES.items())})"
+        )
         if args.full:
             log = Path(tmp) / "build.json"
             build.main(["--out", tmp, "--log", str(log)])
             print(log.read_text())
 
-    print("recorded full build (seconds):",
-          ", ".join(f"{s} {v}" for s, v in RECORDED_FULL_BUILD_SECONDS.items()))
+    print(
+        "recorded full build (seconds):",
+        ", ".join(f"{s} {v}" for s, v in RECORDED_FULL_BUILD_SECONDS.items()),
+    )
     return 0
 
 

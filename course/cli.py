@@ -34,8 +34,13 @@ def check_notebook(path: Path, timeout: int = 120) -> list[tuple[str, str, str]]
         for extra in path.parent.iterdir():  # data files next to the notebook
             if extra.is_file() and extra.suffix != ".ipynb":
                 shutil.copy2(extra, Path(tmp) / extra.name)
-        client = NotebookClient(nb, timeout=timeout, allow_errors=True, kernel_name="python3",
-                                resources={"metadata": {"path": tmp}})
+        client = NotebookClient(
+            nb,
+            timeout=timeout,
+            allow_errors=True,
+            kernel_name="python3",
+            resources={"metadata": {"path": tmp}},
+        )
         client.execute()
     report = []
     for cell in nb.cells:
@@ -46,8 +51,9 @@ def check_notebook(path: Path, timeout: int = 120) -> list[tuple[str, str, str]]
         if cell.get("execution_count") is None:
             report.append((meta["grade_id"], "not run", ""))
         elif errors:
-            report.append((meta["grade_id"], "failed",
-                           f"{errors[0].get('ename')}: {errors[0].get('evalue')}"))
+            report.append(
+                (meta["grade_id"], "failed", f"{errors[0].get('ename')}: {errors[0].get('evalue')}")
+            )
         else:
             report.append((meta["grade_id"], "ok", ""))
     return report
@@ -62,14 +68,17 @@ def _check(args: argparse.Namespace) -> int:
         mark = {"ok": "✔", "failed": "✘"}.get(status, "·")
         print(f"{mark} {grade_id:<40} {status}" + (f"\n    {message}" if message else ""))
     failed = sum(status != "ok" for _, status, _ in report)
-    print(f"\n{len(report) - failed}/{len(report)} 个可见测试通过 (visible tests passed)。"
-          "评分还会运行隐藏的检查 (hidden checks also count).")
+    print(
+        f"\n{len(report) - failed}/{len(report)} 个可见测试通过 (visible tests passed)。"
+        "评分还会运行隐藏的检查 (hidden checks also count)."
+    )
     return 1 if failed else 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="course", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="course", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("levels", help="list the levels").set_defaults(func=_levels)
     c = sub.add_parser("check", help="run a notebook and report its visible tests")

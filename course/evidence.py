@@ -139,8 +139,10 @@ def _grad_weights(shape: torch.Size, dtype: torch.dtype) -> torch.Tensor:
 def run_case(fn: Callable, case: dict) -> dict:
     """Call `fn` on one case; return {"ok": True, "value": ..., "grads": [...]} or an error."""
     args = [a.detach().clone() if isinstance(a, torch.Tensor) else a for a in case["args"]]
-    kwargs = {k: v.detach().clone() if isinstance(v, torch.Tensor) else v
-              for k, v in case.get("kwargs", {}).items()}
+    kwargs = {
+        k: v.detach().clone() if isinstance(v, torch.Tensor) else v
+        for k, v in case.get("kwargs", {}).items()
+    }
     grad_idx = list(case.get("grad", []))
     for i in grad_idx:
         args[i] = args[i].requires_grad_(True)
@@ -150,8 +152,11 @@ def run_case(fn: Callable, case: dict) -> dict:
             grads: list = []
             if grad_idx:
                 if not isinstance(out, torch.Tensor) or not out.requires_grad:
-                    return {"ok": False, "error": "NoGradient: 输出没有梯度——是不是用了 "
-                            ".detach()、.item() 或 numpy？(output does not require grad)"}
+                    return {
+                        "ok": False,
+                        "error": "NoGradient: 输出没有梯度——是不是用了 "
+                        ".detach()、.item() 或 numpy？(output does not require grad)",
+                    }
                 loss = (out * _grad_weights(out.shape, out.dtype)).sum()
                 found = torch.autograd.grad(loss, [args[i] for i in grad_idx], allow_unused=True)
                 grads = [to_plain(g) for g in found]

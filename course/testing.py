@@ -73,12 +73,17 @@ def assert_shape(t: Any, shape: Sequence[int], what: str, hint: str = "") -> Non
     fits = len(got) == len(want) and all(w in (-1, g) for w, g in zip(want, got, strict=True))
     if not fits:
         shown = tuple("任意" if w == -1 else w for w in want)
-        _fail(what, f"形状（shape）不对：期望 {shown}，得到 {got}。"
-              "检查求和/归约的维度（dim）、keepdim 和广播（broadcasting）。", hint)
+        _fail(
+            what,
+            f"形状（shape）不对：期望 {shown}，得到 {got}。"
+            "检查求和/归约的维度（dim）、keepdim 和广播（broadcasting）。",
+            hint,
+        )
 
 
-def assert_close(actual: Any, expected: Any, what: str, rtol: float = 1e-5,
-                 atol: float = 1e-6, hint: str = "") -> None:
+def assert_close(
+    actual: Any, expected: Any, what: str, rtol: float = 1e-5, atol: float = 1e-6, hint: str = ""
+) -> None:
     """Fail unless `actual` equals `expected` within |actual - expected| <= atol + rtol·|expected|.
 
     Checks, in this order, that `actual` is a Tensor (not None), has the expected shape, has
@@ -90,15 +95,23 @@ def assert_close(actual: Any, expected: Any, what: str, rtol: float = 1e-5,
     if not want.is_floating_point():
         want = want.to(torch.float64)
     if tuple(got.shape) != tuple(want.shape):
-        _fail(what, f"形状（shape）不对：期望 {tuple(want.shape)}，得到 {tuple(got.shape)}。"
-              "检查求和/归约的维度（dim）、keepdim 和广播（broadcasting）。", hint)
+        _fail(
+            what,
+            f"形状（shape）不对：期望 {tuple(want.shape)}，得到 {tuple(got.shape)}。"
+            "检查求和/归约的维度（dim）、keepdim 和广播（broadcasting）。",
+            hint,
+        )
     if got.dtype == torch.bool or got.is_complex():
         _fail(what, f"类型（dtype）不对：期望实数，得到 {got.dtype}", hint)
     g64 = got.detach().cpu().to(torch.float64)
     w64 = want.detach().cpu().to(torch.float64)
     if torch.isnan(g64).any() and not torch.isnan(w64).any():
-        _fail(what, f"结果里出现了 NaN（not a number）：{_show(got)}。"
-              "常见原因是除以了零（例如零向量的长度）或对超出 [-1, 1] 的数取 arccos。", hint)
+        _fail(
+            what,
+            f"结果里出现了 NaN（not a number）：{_show(got)}。"
+            "常见原因是除以了零（例如零向量的长度）或对超出 [-1, 1] 的数取 arccos。",
+            hint,
+        )
     if torch.allclose(g64, w64, rtol=rtol, atol=atol, equal_nan=True):
         return
     diff = (g64 - w64).abs().nan_to_num(float("inf"))
@@ -107,9 +120,13 @@ def assert_close(actual: Any, expected: Any, what: str, rtol: float = 1e-5,
     if g64.dim():
         index = tuple(int(i) for i in torch.unravel_index(torch.tensor(worst), g64.shape))
         where = f"，出现在索引 {index}"
-    _fail(what, f"数值不对（values differ）：期望 {_show(want)}，得到 {_show(got)}；"
-          f"最大误差 {diff.max().item():.3g}{where}"
-          f"（容差 rtol={rtol:g}, atol={atol:g}）。", hint)
+    _fail(
+        what,
+        f"数值不对（values differ）：期望 {_show(want)}，得到 {_show(got)}；"
+        f"最大误差 {diff.max().item():.3g}{where}"
+        f"（容差 rtol={rtol:g}, atol={atol:g}）。",
+        hint,
+    )
 
 
 def assert_equal(actual: Any, expected: Any, what: str, hint: str = "") -> None:
@@ -122,7 +139,11 @@ def assert_equal(actual: Any, expected: Any, what: str, hint: str = "") -> None:
     if tuple(got.shape) != tuple(want.shape):
         _fail(what, f"形状（shape）不对：期望 {tuple(want.shape)}，得到 {tuple(got.shape)}。", hint)
     if got.is_floating_point() and not want.is_floating_point():
-        _fail(what, f"类型（dtype）不对：期望整数（如 torch.int64），得到 {got.dtype}。"
-              "索引请用 .indices / argsort 的结果，不要转成浮点数。", hint)
+        _fail(
+            what,
+            f"类型（dtype）不对：期望整数（如 torch.int64），得到 {got.dtype}。"
+            "索引请用 .indices / argsort 的结果，不要转成浮点数。",
+            hint,
+        )
     if not torch.equal(got.detach().cpu().to(want.dtype), want.detach().cpu()):
         _fail(what, f"结果不对：期望 {_show(want)}，得到 {_show(got)}。", hint)

@@ -154,10 +154,16 @@ class TinyGPT(nn.Module):
         return F.linear(x, self.tok_emb.weight)  # (B, T, V)
 
     @torch.no_grad()
-    def generate(self, idx: torch.Tensor, max_new_tokens: int, temperature: float = 0.0,
-                 top_k: int | None = None, top_p: float | None = None,
-                 generator: torch.Generator | None = None,
-                 eos_id: int | None = None) -> torch.Tensor:
+    def generate(
+        self,
+        idx: torch.Tensor,
+        max_new_tokens: int,
+        temperature: float = 0.0,
+        top_k: int | None = None,
+        top_p: float | None = None,
+        generator: torch.Generator | None = None,
+        eos_id: int | None = None,
+    ) -> torch.Tensor:
         """Continue each row of idx (B, T) by up to max_new_tokens tokens -> (B, T + n).
 
         temperature 0 (the default) is greedy decoding: always the most likely token.
@@ -172,7 +178,7 @@ class TinyGPT(nn.Module):
         self.eval()
         done = torch.zeros(idx.shape[0], dtype=torch.bool, device=idx.device)
         for _ in range(max_new_tokens):
-            context = idx[:, -self.config.block_size:]  # crop to the context window
+            context = idx[:, -self.config.block_size :]  # crop to the context window
             logits = self(context)[:, -1, :]  # (B, V): the scores for the next token
             next_id = _pick_next(logits, temperature, top_k, top_p, generator)  # (B,)
             if eos_id is not None:
@@ -186,22 +192,31 @@ class TinyGPT(nn.Module):
 
     # ---- checkpoints -------------------------------------------------------------------
 
-    def save(self, path: str | Path, tokenizer: CharTokenizer, stage: str,
-             meta: dict | None = None, dtype: torch.dtype = torch.float16) -> None:
+    def save(
+        self,
+        path: str | Path,
+        tokenizer: CharTokenizer,
+        stage: str,
+        meta: dict | None = None,
+        dtype: torch.dtype = torch.float16,
+    ) -> None:
         """Save weights (as `dtype`), config, tokenizer vocabulary and plain metadata.
 
         The file holds only plain tensors, numbers, strings, lists and dicts, so it loads
         with `torch.load(path, weights_only=True)`.
         """
         state = {k: v.detach().to(dtype).clone() for k, v in self.state_dict().items()}
-        torch.save({
-            "format": CHECKPOINT_FORMAT,
-            "stage": stage,
-            "config": asdict(self.config),
-            "vocab": list(tokenizer.vocab),
-            "state_dict": state,
-            "meta": dict(meta or {}),
-        }, path)
+        torch.save(
+            {
+                "format": CHECKPOINT_FORMAT,
+                "stage": stage,
+                "config": asdict(self.config),
+                "vocab": list(tokenizer.vocab),
+                "state_dict": state,
+                "meta": dict(meta or {}),
+            },
+            path,
+        )
 
     @classmethod
     def from_checkpoint(cls, path: str | Path) -> TinyGPT:
@@ -234,8 +249,13 @@ def load(name_or_path: str | Path) -> tuple[TinyGPT, CharTokenizer]:
     return model.eval(), CharTokenizer(ckpt["vocab"])
 
 
-def _pick_next(logits: torch.Tensor, temperature: float, top_k: int | None,
-               top_p: float | None, generator: torch.Generator | None) -> torch.Tensor:
+def _pick_next(
+    logits: torch.Tensor,
+    temperature: float,
+    top_k: int | None,
+    top_p: float | None,
+    generator: torch.Generator | None,
+) -> torch.Tensor:
     """logits (B, V) -> next token ids (B,): greedy, or sampled with temperature/top-k/top-p."""
     if temperature == 0.0:
         return logits.argmax(dim=-1)

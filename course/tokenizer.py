@@ -55,7 +55,7 @@ class CharTokenizer:
         vocab = list(vocab)
         if tuple(vocab[: len(SPECIAL_TOKENS)]) != SPECIAL_TOKENS:
             raise ValueError(f"the vocabulary must start with {SPECIAL_TOKENS}")
-        chars = vocab[len(SPECIAL_TOKENS):]
+        chars = vocab[len(SPECIAL_TOKENS) :]
         bad = [c for c in chars if len(c) != 1 or c in "<>"]
         if bad:
             raise ValueError(f"non-special tokens must be single characters other than <>: {bad}")

@@ -112,8 +112,9 @@ def explore(
         raise ValueError("static needs at least one setting (a dict of draw's keyword arguments)")
 
     width, height = panel_size
-    fig, axes = plt.subplots(1, len(settings), figsize=(width * len(settings), height),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(settings), figsize=(width * len(settings), height), squeeze=False
+    )
     for ax, setting in zip(axes[0], settings, strict=True):
         draw(ax, **setting)
     if title:
@@ -127,8 +128,13 @@ def explore(
     return Exploration(fig, _interactive(widgets, draw, settings[0], panel_size, sliders))
 
 
-def _interactive(widgets: ModuleType, draw: Callable[..., Any], start: dict[str, Any],
-                 panel_size: tuple[float, float], sliders: dict[str, Any]) -> Any:
+def _interactive(
+    widgets: ModuleType,
+    draw: Callable[..., Any],
+    start: dict[str, Any],
+    panel_size: tuple[float, float],
+    sliders: dict[str, Any],
+) -> Any:
     def redraw(**params: Any) -> None:
         fig, ax = plt.subplots(figsize=panel_size)
         draw(ax, **params)
@@ -138,9 +144,12 @@ def _interactive(widgets: ModuleType, draw: Callable[..., Any], start: dict[str,
     # ipywidgets takes each control's first value from the function's defaults: start the
     # sliders at the first static setting.
     # Settings without a slider are passed through unchanged (ipywidgets.fixed).
-    params = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY,
-                                default=start.get(name, inspect.Parameter.empty))
-              for name in sliders]
+    params = [
+        inspect.Parameter(
+            name, inspect.Parameter.KEYWORD_ONLY, default=start.get(name, inspect.Parameter.empty)
+        )
+        for name in sliders
+    ]
     params.append(inspect.Parameter("other_settings", inspect.Parameter.VAR_KEYWORD))
     redraw.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     fixed = {name: widgets.fixed(value) for name, value in start.items() if name not in sliders}

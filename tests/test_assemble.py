@@ -8,13 +8,14 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from autograder.assemble import assemble, nbgrader_meta
 
-HIDDEN = ('assert True\n### BEGIN HIDDEN TESTS\nfrom autograder.notebook import check\n'
-          'check("L-2/dot/values", dot)\n### END HIDDEN TESTS')
+HIDDEN = (
+    "assert True\n### BEGIN HIDDEN TESTS\nfrom autograder.notebook import check\n"
+    'check("L-2/dot/values", dot)\n### END HIDDEN TESTS'
+)
 
 
 def _meta(**kw):
-    base = {"grade": False, "locked": False, "schema_version": 3, "solution": False,
-            "task": False}
+    base = {"grade": False, "locked": False, "schema_version": 3, "solution": False, "task": False}
     base.update(kw)
     return {"nbgrader": base}
 
@@ -23,10 +24,14 @@ def _source():
     cells = [
         new_markdown_cell("# L-2 title"),
         new_code_cell("import torch", metadata=_meta(grade_id="setup", locked=True)),
-        new_code_cell("def dot(a, b):\n    ### BEGIN SOLUTION\n    return (a*b).sum(-1)\n"
-                      "    ### END SOLUTION", metadata=_meta(grade_id="dot", solution=True)),
-        new_code_cell(HIDDEN, metadata=_meta(grade_id="test_dot", grade=True, locked=True,
-                                             points=2)),
+        new_code_cell(
+            "def dot(a, b):\n    ### BEGIN SOLUTION\n    return (a*b).sum(-1)\n"
+            "    ### END SOLUTION",
+            metadata=_meta(grade_id="dot", solution=True),
+        ),
+        new_code_cell(
+            HIDDEN, metadata=_meta(grade_id="test_dot", grade=True, locked=True, points=2)
+        ),
         new_code_cell("print('demo')"),
     ]
     return new_notebook(cells=cells)
@@ -56,7 +61,9 @@ def test_honest_submission_keeps_answer_and_gets_evidence_call():
     assert result.integrity == []
     assert "return (a*b).sum(-1)" in _by_gid(result.notebook, "dot")[0].source
     test = _by_gid(result.notebook, "test_dot")[0].source
-    assert 'record("L-2/dot/values", globals().get("dot"))' in test.replace("_course_record", "record")
+    assert 'record("L-2/dot/values", globals().get("dot"))' in test.replace(
+        "_course_record", "record"
+    )
     assert "HIDDEN" not in test and "autograder" not in test
     assert [g.check_id for g in result.grade_cells] == ["L-2/dot/values"]
     assert result.grade_cells[0].points == 2
@@ -117,7 +124,9 @@ def test_added_cells_stay_after_their_neighbour():
     student.cells.insert(3, new_code_cell("helper = 42"))
     result = assemble(student, source, release)
     sources = [c.source for c in result.notebook.cells]
-    assert sources.index("helper = 42") == sources.index(_by_gid(result.notebook, "dot")[0].source) + 1
+    assert (
+        sources.index("helper = 42") == sources.index(_by_gid(result.notebook, "dot")[0].source) + 1
+    )
 
 
 def test_changed_cell_type_of_solution_is_restored():

@@ -20,12 +20,7 @@ ALL_CHECKS = list(checks.all_checks().values())
 TOY_ID = "T/toy/values"
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def toy(reference, cases, **kwargs) -> Check:
@@ -134,12 +129,17 @@ def test_missing_function_scores_zero() -> None:
 
 
 def test_message_shows_first_failure_count_and_hint() -> None:
-    check = toy(lambda x: x * 2, [Case("a", (X,)), Case("b", (X[0],))],
-                oracles=(Oracle("triple", lambda x: x * 3, "乘了 3 而不是 2。"),))
+    check = toy(
+        lambda x: x * 2,
+        [Case("a", (X,)), Case("b", (X[0],))],
+        oracles=(Oracle("triple", lambda x: x * 3, "乘了 3 而不是 2。"),),
+    )
     verdict = check.run(lambda x: x * 3)
     assert verdict.oracle == "triple" and verdict.hint == "乘了 3 而不是 2。"
     message = verdict.message()
-    assert "'a'" in message and "共 2 个用例未通过" in message and "提示：乘了 3 而不是 2。" in message
+    assert (
+        "'a'" in message and "共 2 个用例未通过" in message and "提示：乘了 3 而不是 2。" in message
+    )
 
 
 # ---- compare: what counts as a mismatch -------------------------------------------------------
@@ -198,8 +198,9 @@ def test_number_where_a_tensor_is_expected_is_rejected_clearly() -> None:
 def test_graded_mask_ignores_other_elements() -> None:
     graded = torch.tensor([[True, False, True], [True, True, True]])
     check = toy(lambda x: x * 2, [Case("a", (X,), graded=graded)])
-    assert check.run(lambda x: (x * 2).index_put((torch.tensor([0]), torch.tensor([1])),
-                                                  torch.tensor(math.nan))).passed
+    assert check.run(
+        lambda x: (x * 2).index_put((torch.tensor([0]), torch.tensor([1])), torch.tensor(math.nan))
+    ).passed
     assert not check.run(lambda x: x * 3).passed
 
 
@@ -231,7 +232,9 @@ class AlwaysEqual:
 
 def test_object_with_overloaded_eq_is_recorded_as_an_error() -> None:
     result = run_case(lambda x: AlwaysEqual(), {"args": [X]})
-    assert not result["ok"] and result["error"].startswith("TypeError: 返回了不支持的类型 AlwaysEqual")
+    assert not result["ok"] and result["error"].startswith(
+        "TypeError: 返回了不支持的类型 AlwaysEqual"
+    )
     verdict = DOUBLE.run(lambda x: AlwaysEqual())
     assert verdict.points == 0.0 and "运行出错" in _reasons(verdict)
 
@@ -245,8 +248,10 @@ def test_inputs_are_copies() -> None:
         return x
 
     run_cases(vandal, spec)
-    assert all(torch.equal(a, b) for a, b in zip(before, (a for c in spec["cases"] for a in c["args"]),
-                                                  strict=True))
+    assert all(
+        torch.equal(a, b)
+        for a, b in zip(before, (a for c in spec["cases"] for a in c["args"]), strict=True)
+    )
     assert DOUBLE.run(lambda x: x * 2).passed
 
 
@@ -330,11 +335,17 @@ def test_forbidden_is_restored_after_an_exception() -> None:
 
 def test_forbidden_alias_in_student_globals() -> None:
     namespace: dict = {}
-    exec("import torch\nfrom torch import dot as my_dot\n"
-         "def toy(a):\n    return my_dot(a, a)\n", namespace)
+    exec(
+        "import torch\nfrom torch import dot as my_dot\ndef toy(a):\n    return my_dot(a, a)\n",
+        namespace,
+    )
     check = toy(lambda a: (a * a).sum(), [Case("a", (X[0],))], forbidden=("torch.dot",))
     verdict = check.run(namespace["toy"])
-    assert not verdict.passed and "ForbiddenCall" in _reasons(verdict) and "torch.dot" in _reasons(verdict)
+    assert (
+        not verdict.passed
+        and "ForbiddenCall" in _reasons(verdict)
+        and "torch.dot" in _reasons(verdict)
+    )
     assert namespace["my_dot"] is torch.dot
     assert check.run(lambda a: (a * a).sum()).passed
 
@@ -343,8 +354,12 @@ def test_forbidden_call_never_matches_a_raising_oracle() -> None:
     def oracle_raises(x):
         raise RuntimeError("oracle")
 
-    check = toy(lambda x: x.sum(), [Case("a", (X,))], forbidden=("torch.sum",),
-                oracles=(Oracle("raises", oracle_raises, "提示"),))
+    check = toy(
+        lambda x: x.sum(),
+        [Case("a", (X,))],
+        forbidden=("torch.sum",),
+        oracles=(Oracle("raises", oracle_raises, "提示"),),
+    )
     verdict = check.run(lambda x: torch.sum(x))
     assert "ForbiddenCall" in _reasons(verdict) and verdict.oracle == ""
     assert check.run(lambda x: x[0].sum() + x[1].sum()).passed  # Tensor.sum is not torch.sum
@@ -377,8 +392,12 @@ def _large_k(x, k):
     return x.topk(min(k, x.shape[-1])).indices
 
 
-TOPK = toy(_large_k, [Case("k2", (X[0], 2)), Case("k9", (X[0], 9))], exact=True,
-           oracles=(Oracle("not_clamped", lambda x, k: x.topk(k).indices, "k 太大。"),))
+TOPK = toy(
+    _large_k,
+    [Case("k2", (X[0], 2)), Case("k9", (X[0], 9))],
+    exact=True,
+    oracles=(Oracle("not_clamped", lambda x, k: x.topk(k).indices, "k 太大。"),),
+)
 
 
 def test_raising_oracle_matches_the_same_exception_type_only() -> None:
@@ -396,9 +415,13 @@ def test_raising_oracle_matches_the_same_exception_type_only() -> None:
 
 def test_compare_with_a_raising_want() -> None:
     want = {"ok": False, "error": "RuntimeError: selected index k out of range"}
-    assert compare(want, {"ok": False, "error": "RuntimeError: other text"}, None, 0, 0, True) is None
-    for got in ({"ok": False, "error": "NotImplementedError: stub"},
-                {"ok": True, "value": torch.tensor(1), "grads": []}):
+    assert (
+        compare(want, {"ok": False, "error": "RuntimeError: other text"}, None, 0, 0, True) is None
+    )
+    for got in (
+        {"ok": False, "error": "NotImplementedError: stub"},
+        {"ok": True, "value": torch.tensor(1), "grads": []},
+    ):
         assert compare(want, got, None, 0, 0, True) == "结果与预期不符"
 
 
@@ -437,8 +460,11 @@ def test_malformed_record_scores_zero(name: str) -> None:
     assert all(CHINESE.search(f.reason) for f in verdict.failures)
 
 
-@pytest.mark.parametrize("record", [None, [], "garbage", _record(GOOD, {**GOOD_B, "grads": 5})],
-                         ids=["none", "list", "string", "grads_an_int"])
+@pytest.mark.parametrize(
+    "record",
+    [None, [], "garbage", _record(GOOD, {**GOOD_B, "grads": 5})],
+    ids=["none", "list", "string", "grads_an_int"],
+)
 def test_non_dict_record_or_unsized_grads_score_zero(record) -> None:
     assert DOUBLE.judge(record).points == 0.0
 
@@ -468,9 +494,14 @@ def test_file_stem() -> None:
     assert evidence.file_stem("L-2/cosine_similarity/values") == "L-2__cosine_similarity__values"
 
 
-@pytest.mark.parametrize("check_id", ["L-2/cosine_similarity/zero_vector",
-                                      "L-2/scaled_dot_product_attention/gradients",
-                                      "L-2/top_k_retrieve/large_k"])
+@pytest.mark.parametrize(
+    "check_id",
+    [
+        "L-2/cosine_similarity/zero_vector",
+        "L-2/scaled_dot_product_attention/gradients",
+        "L-2/top_k_retrieve/large_k",
+    ],
+)
 def test_record_round_trip(check_id, evidence_dir, capsys) -> None:
     check = checks.get(check_id)
     assert _judged(check, check.reference, evidence_dir, capsys).points == check.points
@@ -481,8 +512,12 @@ def test_record_round_trip(check_id, evidence_dir, capsys) -> None:
 
 def test_record_enforces_forbidden_builtins(evidence_dir, capsys) -> None:
     check = checks.get("L-2/cosine_similarity/values")
-    verdict = _judged(check, lambda a, b, dim=-1, eps=1e-8: torch.cosine_similarity(a, b, dim, eps),
-                      evidence_dir, capsys)
+    verdict = _judged(
+        check,
+        lambda a, b, dim=-1, eps=1e-8: torch.cosine_similarity(a, b, dim, eps),
+        evidence_dir,
+        capsys,
+    )
     assert verdict.points == 0.0 and "ForbiddenCall" in verdict.failures[0].reason
     assert torch.cosine_similarity(X, X).shape == (2,)  # restored
 

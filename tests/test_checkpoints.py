@@ -40,6 +40,7 @@ def figures() -> dict[str, dict]:
 
 # ---- the files -----------------------------------------------------------------------------
 
+
 def test_three_small_plain_checkpoints():
     sizes = {}
     for stage in STAGES:
@@ -56,6 +57,7 @@ def test_three_small_plain_checkpoints():
 
 
 # ---- capabilities, each stage against the previous one ---------------------------------------
+
 
 def test_pretrained_prefers_true_facts_on_held_out_templates(figures):
     pre, rnd = figures["pretrained"], figures["random"]
@@ -125,21 +127,45 @@ def test_checkpoints_load_from_an_installed_student_edition(tmp_path):
 
     edition = build_student_edition(ROOT, tmp_path / "edition")
     site_dir = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index",
-                    "--no-build-isolation", "--target", str(site_dir), str(edition)],
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-index",
+            "--no-build-isolation",
+            "--target",
+            str(site_dir),
+            str(edition),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     assert sorted(p.name for p in (site_dir / "course" / "checkpoints").iterdir()) == [
-        "dpo.pt", "pretrained.pt", "sft.pt"]
+        "dpo.pt",
+        "pretrained.pt",
+        "sft.pt",
+    ]
     assert not (site_dir / "autograder").exists()
     for py in (site_dir / "course").rglob("*.py"):  # no builder code in what students get
         text = py.read_text(encoding="utf-8")
         for name in ("next_token_loss", "sequence_logprob", "dpo_loss"):
             assert f"def {name}" not in text, (py, name)
         assert "from autograder" not in text and "import autograder" not in text, py
-    script = (f"SITE = {str(site_dir)!r}\nSITE_PACKAGES = {site.getsitepackages()!r}\n"
-              + STUDENT_SCRIPT)
-    result = subprocess.run([sys.executable, "-S", "-c", script], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=120)
+    script = (
+        f"SITE = {str(site_dir)!r}\nSITE_PACKAGES = {site.getsitepackages()!r}\n" + STUDENT_SCRIPT
+    )
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     answers = dict(line.split(" ", 1) for line in result.stdout.strip().splitlines())
     assert set(answers) == set(STAGES)
@@ -147,6 +173,7 @@ def test_checkpoints_load_from_an_installed_student_edition(tmp_path):
 
 
 # ---- rebuilding ------------------------------------------------------------------------------
+
 
 def test_quick_rebuild_smoke_and_determinism(tmp_path):
     for out in (tmp_path / "a", tmp_path / "b"):

@@ -21,8 +21,9 @@ def test_autograder_help_lists_commands(capsys):
 
 
 def test_grade_without_submissions_is_a_clear_error(tmp_path, capsys):
-    code = autograder_cli.main(["--root", str(ROOT), "grade", "--submitted",
-                                str(tmp_path / "nothing")])
+    code = autograder_cli.main(
+        ["--root", str(ROOT), "grade", "--submitted", str(tmp_path / "nothing")]
+    )
     assert code == 2
     assert "no submissions folder" in capsys.readouterr().err
 

@@ -51,8 +51,11 @@ def deadline(seconds: int):
 
 
 def _hashes(folder):
-    return {p: hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _work(home) -> None:
@@ -88,12 +91,16 @@ def test_exchange_round_trip(tmp_path):
         inbound = _hashes(exchange / COURSE / "inbound")
         assert len({p.parent for p in inbound}) == 3
 
-        submitted = collect(ROOT, A, exchange, COURSE, submitted=tmp_path / "submitted",
-                            check_owner=False)
+        submitted = collect(
+            ROOT, A, exchange, COURSE, submitted=tmp_path / "submitted", check_owner=False
+        )
         for student in homes:
             folder = submitted / student / A
-            assert {p.name for p in folder.iterdir()} == {NB, "timestamp.txt",
-                                                         "submission_secret.txt"}
+            assert {p.name for p in folder.iterdir()} == {
+                NB,
+                "timestamp.txt",
+                "submission_secret.txt",
+            }
         assert (submitted / "bob" / A / "timestamp.txt").read_text() == bob_last
 
         out = tmp_path / "grading"

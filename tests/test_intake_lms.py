@@ -37,8 +37,10 @@ def notebooks(tmp_path_factory) -> dict[str, bytes]:
     release_assignments(ROOT, tmp / "release")
     build_class(ROOT / "source", tmp / "release", tmp / "submitted")
     path = f"{A}/{NB}.ipynb"
-    return {"answer": (tmp / "submitted" / "model-answer" / path).read_bytes(),
-            "blank": (tmp / "submitted" / "untouched" / path).read_bytes()}
+    return {
+        "answer": (tmp / "submitted" / "model-answer" / path).read_bytes(),
+        "blank": (tmp / "submitted" / "untouched" / path).read_bytes(),
+    }
 
 
 def make_zip(path: Path, entries: list[tuple]) -> Path:
@@ -52,15 +54,16 @@ def make_zip(path: Path, entries: list[tuple]) -> Path:
     return path
 
 
-def patch_headers(path: Path, name: str, *, or_flags: int = 0,
-                  file_size: int | None = None) -> None:
+def patch_headers(
+    path: Path, name: str, *, or_flags: int = 0, file_size: int | None = None
+) -> None:
     """Rewrite one entry's flags / uncompressed size in its local and central headers."""
     data = bytearray(path.read_bytes())
     with zipfile.ZipFile(path) as zf:
         local, pos = zf.getinfo(name).header_offset, zf.start_dir
-    while data[pos:pos + 4] == b"PK\x01\x02":
+    while data[pos : pos + 4] == b"PK\x01\x02":
         nlen, elen, clen = struct.unpack_from("<HHH", data, pos + 28)
-        if bytes(data[pos + 46:pos + 46 + nlen]) == name.encode():
+        if bytes(data[pos + 46 : pos + 46 + nlen]) == name.encode():
             break
         pos += 46 + nlen + elen + clen
     for offset, flags_at, size_at in ((local, 6, 22), (pos, 8, 24)):
@@ -78,8 +81,11 @@ def rename_bytes(path: Path, old: bytes, new: bytes) -> None:
 
 
 def files(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and not p.is_symlink()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
 
 
 def links_in(root: Path) -> set[Path]:
@@ -100,10 +106,10 @@ def run(tmp_path):
             assert hashlib.sha256(zip_path.read_bytes()).hexdigest() == before_zip
             after = files(tmp_path)
             outside = {k: v for k, v in after.items() if not k.startswith("submitted/")}
-            assert outside == {k: v for k, v in before.items()
-                               if not k.startswith("submitted/")}
+            assert outside == {k: v for k, v in before.items() if not k.startswith("submitted/")}
             assert not list(submitted.glob(".intake-*")), "staging folder left behind"
             assert links_in(tmp_path) == links, "intake made a symlink"
+
     return _run
 
 
@@ -112,12 +118,15 @@ def installed(submitted: Path, student: str) -> Path:
 
 
 def test_canvas_names_late_and_reupload(tmp_path, run, notebooks):
-    z = make_zip(tmp_path / "in" / "canvas.zip", [
-        (f"doejane_12345_6789012_{NB}.ipynb", notebooks["blank"], BEFORE),
-        (f"doejane_12345_6789015_{NB}-1.ipynb", notebooks["answer"], BEFORE),  # re-upload
-        (f"smithbob_LATE_23456_6789020_{NB}.ipynb", notebooks["answer"], BEFORE),
-        (f"LATE_anon_x7Kq2_6789030_{NB}.ipynb", notebooks["blank"], BEFORE),
-    ])
+    z = make_zip(
+        tmp_path / "in" / "canvas.zip",
+        [
+            (f"doejane_12345_6789012_{NB}.ipynb", notebooks["blank"], BEFORE),
+            (f"doejane_12345_6789015_{NB}-1.ipynb", notebooks["answer"], BEFORE),  # re-upload
+            (f"smithbob_LATE_23456_6789020_{NB}.ipynb", notebooks["answer"], BEFORE),
+            (f"LATE_anon_x7Kq2_6789030_{NB}.ipynb", notebooks["blank"], BEFORE),
+        ],
+    )
     report = run(z)
     sub = tmp_path / "submitted"
     got = {m.student: m for m in report.matched}
@@ -131,10 +140,13 @@ def test_canvas_names_late_and_reupload(tmp_path, run, notebooks):
 
 
 def test_canvas_late_marker_decides_and_times_agree_with_it(tmp_path, run, notebooks):
-    z = make_zip(tmp_path / "in" / "c.zip", [
-        (f"smithbob_LATE_23456_1_{NB}.ipynb", notebooks["answer"], BEFORE),
-        (f"doejane_12345_2_{NB}.ipynb", notebooks["answer"], AFTER),  # zip built after due
-    ])
+    z = make_zip(
+        tmp_path / "in" / "c.zip",
+        [
+            (f"smithbob_LATE_23456_1_{NB}.ipynb", notebooks["answer"], BEFORE),
+            (f"doejane_12345_2_{NB}.ipynb", notebooks["answer"], AFTER),  # zip built after due
+        ],
+    )
     got = {m.student: m for m in run(z, due=DUE).matched}
     assert got["smithbob"].late and not got["doejane"].late
     assert got["smithbob"].timestamp == "2025-03-01 12:00:01.000000 UTC"
@@ -143,39 +155,52 @@ def test_canvas_late_marker_decides_and_times_agree_with_it(tmp_path, run, noteb
 
 
 def test_moodle_folders_and_late_from_zip_times(tmp_path, run, notebooks):
-    z = make_zip(tmp_path / "in" / "moodle.zip", [
-        ("Jane Doe_12345_assignsubmission_file_/", b"", BEFORE),  # a folder entry
-        (f"Jane Doe_12345_assignsubmission_file_/{NB}.ipynb", notebooks["answer"], BEFORE),
-        (f"Bob Smith_23456_assignsubmission_file/{NB}.ipynb", notebooks["blank"], AFTER),
-        (f"Ann Lee_34567_assignsubmission_file_{NB}.ipynb", notebooks["answer"], BEFORE),
-        ("Ann Lee_34567_assignsubmission_onlinetext_onlinetext.html", b"<p>hi</p>", BEFORE),
-    ])
+    z = make_zip(
+        tmp_path / "in" / "moodle.zip",
+        [
+            ("Jane Doe_12345_assignsubmission_file_/", b"", BEFORE),  # a folder entry
+            (f"Jane Doe_12345_assignsubmission_file_/{NB}.ipynb", notebooks["answer"], BEFORE),
+            (f"Bob Smith_23456_assignsubmission_file/{NB}.ipynb", notebooks["blank"], AFTER),
+            (f"Ann Lee_34567_assignsubmission_file_{NB}.ipynb", notebooks["answer"], BEFORE),
+            ("Ann Lee_34567_assignsubmission_onlinetext_onlinetext.html", b"<p>hi</p>", BEFORE),
+        ],
+    )
     report = run(z, due=DUE)
     got = {m.student: m for m in report.matched}
     assert set(got) == {"Jane_Doe", "Bob_Smith", "Ann_Lee"}
     assert got["Bob_Smith"].late and not got["Jane_Doe"].late and not got["Ann_Lee"].late
     sub = tmp_path / "submitted"
-    assert (sub / "Bob_Smith" / A / "timestamp.txt").read_text() == \
-        "2025-03-02 09:30:00.000000 UTC"
+    assert (sub / "Bob_Smith" / A / "timestamp.txt").read_text() == "2025-03-02 09:30:00.000000 UTC"
     assert installed(sub, "Jane_Doe").read_bytes() == notebooks["answer"]
     assert [r.reason for r in report.refused] == ["not a notebook (.ipynb)"]
 
 
 def test_naive_due_and_zip_times_read_in_a_zone(tmp_path, run, notebooks):
     from zoneinfo import ZoneInfo
-    z = make_zip(tmp_path / "in" / "m.zip", [
-        (f"Jane Doe_1_assignsubmission_file_/{NB}.ipynb", notebooks["answer"],
-         (2025, 3, 1, 20, 0, 0))])
+
+    z = make_zip(
+        tmp_path / "in" / "m.zip",
+        [
+            (
+                f"Jane Doe_1_assignsubmission_file_/{NB}.ipynb",
+                notebooks["answer"],
+                (2025, 3, 1, 20, 0, 0),
+            )
+        ],
+    )
     report = run(z, due=datetime(2025, 3, 1, 21, 0), zone=ZoneInfo("Asia/Shanghai"))
     assert not report.matched[0].late
     assert report.matched[0].timestamp == "2025-03-01 12:00:00.000000 UTC"
 
 
 def test_duplicates_newest_time_wins(tmp_path, run, notebooks):
-    z = make_zip(tmp_path / "in" / "m.zip", [
-        (f"Jane Doe_12345_assignsubmission_file_/{NB} (1).ipynb", notebooks["blank"], BEFORE),
-        (f"Jane Doe_12345_assignsubmission_file_/{NB}.ipynb", notebooks["answer"], AFTER),
-    ])
+    z = make_zip(
+        tmp_path / "in" / "m.zip",
+        [
+            (f"Jane Doe_12345_assignsubmission_file_/{NB} (1).ipynb", notebooks["blank"], BEFORE),
+            (f"Jane Doe_12345_assignsubmission_file_/{NB}.ipynb", notebooks["answer"], AFTER),
+        ],
+    )
     report = run(z)
     assert installed(tmp_path / "submitted", "Jane_Doe").read_bytes() == notebooks["answer"]
     assert len(report.matched) == 1 and len(report.duplicates) == 1
@@ -183,11 +208,14 @@ def test_duplicates_newest_time_wins(tmp_path, run, notebooks):
 
 
 def test_roster_maps_ids_and_logins(tmp_path, run, notebooks):
-    z = make_zip(tmp_path / "in" / "c.zip", [
-        (f"doejane_12345_1_{NB}.ipynb", notebooks["answer"]),
-        (f"smithbob_23456_2_{NB}.ipynb", notebooks["answer"]),
-        (f"stranger_99999_3_{NB}.ipynb", notebooks["answer"]),
-    ])
+    z = make_zip(
+        tmp_path / "in" / "c.zip",
+        [
+            (f"doejane_12345_1_{NB}.ipynb", notebooks["answer"]),
+            (f"smithbob_23456_2_{NB}.ipynb", notebooks["answer"]),
+            (f"stranger_99999_3_{NB}.ipynb", notebooks["answer"]),
+        ],
+    )
     report = run(z, roster={"12345": "s001", "SmithBob": "s002"})
     assert {m.student for m in report.matched} == {"s001", "s002"}
     assert [u.entry for u in report.unmatched] == [f"stranger_99999_3_{NB}.ipynb"]
@@ -198,12 +226,15 @@ def test_roster_maps_ids_and_logins(tmp_path, run, notebooks):
 
 
 def test_unmatched_names_and_ambiguous_students(tmp_path, run, notebooks):
-    z = make_zip(tmp_path / "in" / "m.zip", [
-        ("doejane_12345_1_homework.ipynb", notebooks["answer"]),  # unknown notebook
-        (f"{NB}.ipynb", notebooks["answer"]),  # no student in the name
-        (f"Jane Doe_1_assignsubmission_file_/{NB}.ipynb", notebooks["answer"]),
-        (f"Jane Doe_2_assignsubmission_file_/{NB}.ipynb", notebooks["blank"]),
-    ])
+    z = make_zip(
+        tmp_path / "in" / "m.zip",
+        [
+            ("doejane_12345_1_homework.ipynb", notebooks["answer"]),  # unknown notebook
+            (f"{NB}.ipynb", notebooks["answer"]),  # no student in the name
+            (f"Jane Doe_1_assignsubmission_file_/{NB}.ipynb", notebooks["answer"]),
+            (f"Jane Doe_2_assignsubmission_file_/{NB}.ipynb", notebooks["blank"]),
+        ],
+    )
     report = run(z)
     reasons = {u.entry: u.reason for u in report.unmatched}
     assert "not a notebook of l2_dot_product" in reasons["doejane_12345_1_homework.ipynb"]
@@ -217,14 +248,17 @@ def test_zip_slip_absolute_symlink_and_encrypted_entries_refused(tmp_path, run, 
     link.create_system = 3
     link.external_attr = (stat.S_IFLNK | 0o777) << 16
     z = tmp_path / "in" / "evil.zip"
-    make_zip(z, [
-        (f"../../etc/doejane_12345_1_{NB}.ipynb", notebooks["answer"]),
-        ("../../etc/x.ipynb", notebooks["answer"]),
-        ("/tmp/x.ipynb", notebooks["answer"]),
-        (f"C:\\Users\\doejane_12345_2_{NB}.ipynb", notebooks["answer"]),
-        (f"lockeduser_5_5_{NB}.ipynb", notebooks["answer"]),
-        (f"gooduser_6_6_{NB}.ipynb", notebooks["answer"]),
-    ])
+    make_zip(
+        z,
+        [
+            (f"../../etc/doejane_12345_1_{NB}.ipynb", notebooks["answer"]),
+            ("../../etc/x.ipynb", notebooks["answer"]),
+            ("/tmp/x.ipynb", notebooks["answer"]),
+            (f"C:\\Users\\doejane_12345_2_{NB}.ipynb", notebooks["answer"]),
+            (f"lockeduser_5_5_{NB}.ipynb", notebooks["answer"]),
+            (f"gooduser_6_6_{NB}.ipynb", notebooks["answer"]),
+        ],
+    )
     with zipfile.ZipFile(z, "a") as zf:
         zf.writestr(link, "/etc/passwd")
     patch_headers(z, f"lockeduser_5_5_{NB}.ipynb", or_flags=0x1)
@@ -295,16 +329,21 @@ def test_archive_refused_as_a_whole(tmp_path, run, notebooks):
 
 
 def test_non_utf8_names(tmp_path, run, notebooks):
-    z = make_zip(tmp_path / "in" / "legacy.zip", [
-        (f"mXller_12345_1_{NB}.ipynb", notebooks["answer"]),
-        (f"ZZZZZZ_23456_2_{NB}.ipynb", notebooks["answer"]),
-    ])
+    z = make_zip(
+        tmp_path / "in" / "legacy.zip",
+        [
+            (f"mXller_12345_1_{NB}.ipynb", notebooks["answer"]),
+            (f"ZZZZZZ_23456_2_{NB}.ipynb", notebooks["answer"]),
+        ],
+    )
     rename_bytes(z, b"mXller_12345", "müller_12345".encode("cp437"))  # cp437, no UTF-8 flag
     rename_bytes(z, b"ZZZZZZ_23456", "张三_23456".encode())  # UTF-8 without the flag
     report = run(z)
     got = {m.student: m.entry for m in report.matched}
-    assert got == {"muller": f"müller_12345_1_{NB}.ipynb",
-                   "canvas-23456": f"张三_23456_2_{NB}.ipynb"}
+    assert got == {
+        "muller": f"müller_12345_1_{NB}.ipynb",
+        "canvas-23456": f"张三_23456_2_{NB}.ipynb",
+    }
     json.dumps(report.to_dict(), ensure_ascii=False)
 
 
@@ -314,8 +353,9 @@ def test_existing_submissions_are_never_overwritten_without_force(tmp_path, run,
     again = run(first)
     assert "identical" in again.matched[0].note and not again.conflicts
     target = installed(tmp_path / "submitted", "doejane")
-    second = make_zip(tmp_path / "in" / "2.zip",
-                      [(f"doejane_1_2_{NB}.ipynb", notebooks["blank"], AFTER)])
+    second = make_zip(
+        tmp_path / "in" / "2.zip", [(f"doejane_1_2_{NB}.ipynb", notebooks["blank"], AFTER)]
+    )
     report = run(second)
     assert not report.matched and len(report.conflicts) == 1
     assert target.read_bytes() == notebooks["answer"]
@@ -325,8 +365,10 @@ def test_existing_submissions_are_never_overwritten_without_force(tmp_path, run,
 
 
 def test_report_is_json(tmp_path, run, notebooks):
-    z = make_zip(tmp_path / "in" / "c.zip", [(f"doejane_1_1_{NB}.ipynb", notebooks["answer"]),
-                                             ("README.txt", b"hello")])
+    z = make_zip(
+        tmp_path / "in" / "c.zip",
+        [(f"doejane_1_1_{NB}.ipynb", notebooks["answer"]), ("README.txt", b"hello")],
+    )
     report = run(z)
     data = json.loads(report.to_json())
     assert data["matched"][0]["student"] == "doejane"
@@ -341,9 +383,14 @@ def test_planted_symlinks_and_folders_in_submitted_are_not_followed(tmp_path, ru
     sub.mkdir()
     (sub / "evil").symlink_to(outside, target_is_directory=True)
     (sub / "blocked" / A / f"{NB}.ipynb").mkdir(parents=True)  # a folder where a file goes
-    z = make_zip(tmp_path / "in" / "c.zip", [(f"evil_1_1_{NB}.ipynb", notebooks["answer"]),
-                                             (f"blocked_2_2_{NB}.ipynb", notebooks["answer"]),
-                                             (f"fine_3_3_{NB}.ipynb", notebooks["answer"])])
+    z = make_zip(
+        tmp_path / "in" / "c.zip",
+        [
+            (f"evil_1_1_{NB}.ipynb", notebooks["answer"]),
+            (f"blocked_2_2_{NB}.ipynb", notebooks["answer"]),
+            (f"fine_3_3_{NB}.ipynb", notebooks["answer"]),
+        ],
+    )
     report = run(z, force=True)
     reasons = {c.student: c.reason for c in report.conflicts}
     assert "outside submitted" in reasons["evil"] and not any(outside.iterdir())

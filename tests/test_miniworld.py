@@ -35,6 +35,7 @@ CORPUS = "".join(DOCS)
 
 # ---- facts -------------------------------------------------------------------------------
 
+
 def test_world_size():
     subjects = {f.subject for f in all_facts()}
     assert len(all_facts()) == 56
@@ -80,6 +81,7 @@ def test_fact_probes_compare_equal_length_sentences():
 
 
 # ---- pretraining text --------------------------------------------------------------------
+
 
 def test_documents_are_seeded():
     assert pretraining_documents(20, seed=3) == pretraining_documents(20, seed=3)
@@ -135,6 +137,7 @@ def test_all_generated_text_is_in_the_vocabulary():
 
 # ---- SFT pairs ---------------------------------------------------------------------------
 
+
 def test_sft_pairs_mix_styles_and_arithmetic_and_avoid_held_out_facts():
     pairs = sft_pairs(3000, seed=5)
     assert pairs == sft_pairs(3000, seed=5)
@@ -174,6 +177,7 @@ def test_parse_answer():
 
 # ---- preference pairs and judges ----------------------------------------------------------
 
+
 def test_style_pairs_differ_only_in_rambling():
     for p in preference_pairs(300, seed=2):
         assert judge_style(p.chosen) == "concise" and judge_style(p.rejected) == "rambling"
@@ -207,6 +211,7 @@ def test_judges_on_hand_written_responses():
 
 # ---- arithmetic ------------------------------------------------------------------------------
 
+
 def _problem_from_question(q: str) -> ArithmeticProblem:
     expr = q.removesuffix("等于多少？")
     nums, ops, cur = [], [], ""
@@ -235,8 +240,13 @@ def test_problems_and_solutions():
 
 def test_test_split_is_about_a_tenth_and_disjoint():
     rng = random.Random(0)
-    sample = [ArithmeticProblem((rng.randint(1, 20), rng.randint(1, 20), rng.randint(1, 20)),
-                                (rng.choice("+-"), rng.choice("+-"))) for _ in range(4000)]
+    sample = [
+        ArithmeticProblem(
+            (rng.randint(1, 20), rng.randint(1, 20), rng.randint(1, 20)),
+            (rng.choice("+-"), rng.choice("+-")),
+        )
+        for _ in range(4000)
+    ]
     share = sum(map(is_test_problem, sample)) / len(sample)
     assert 0.07 < share < 0.13
     assert all(is_test_problem(p) for p in arithmetic_problems(100, seed=3, split="test"))

@@ -23,7 +23,10 @@ from autograder.check import Verdict
 from autograder.mutants import Mutant, all_mutants
 
 # scaled_dot_product_attention__k_dot_T uses .T on a batched tensor on purpose
-pytestmark = pytest.mark.filterwarnings("ignore:The use of `x.T`:UserWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:The use of `x.T`:UserWarning"),
+    pytest.mark.usefixtures("one_thread"),
+]
 
 MUTANTS = all_mutants()
 BY_NAME = {m.name: m for m in MUTANTS}
@@ -33,15 +36,6 @@ GRADED = sorted({c.function for c in checks.all_checks().values()})
 NOTEBOOK_GLOBALS = {"torch": torch, "math": math, "F": F, "Tensor": Tensor}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Hundreds of tiny ops: intra-op threads only add contention on a shared machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @functools.cache
 def verdicts(name: str) -> tuple[Verdict, ...]:
     mutant = BY_NAME[name]
@@ -49,8 +43,11 @@ def verdicts(name: str) -> tuple[Verdict, ...]:
 
 
 def _describe(vs: tuple[Verdict, ...]) -> str:
-    return "\n".join(f"{v.check_id}: {v.points}/{v.max_points} oracle={v.oracle!r} "
-                     f"{[(f.case, f.reason) for f in v.failures]}" for v in vs)
+    return "\n".join(
+        f"{v.check_id}: {v.points}/{v.max_points} oracle={v.oracle!r} "
+        f"{[(f.case, f.reason) for f in v.failures]}"
+        for v in vs
+    )
 
 
 # ---- the catalogue ---------------------------------------------------------------------------
@@ -101,7 +98,9 @@ def test_wrong_mutant_loses_points(mutant: Mutant) -> None:
     if not mutant.oracle:
         return
     matched = [v for v in failing if v.oracle == mutant.oracle]
-    assert matched, f"{mutant.name}: no failing check shows oracle {mutant.oracle!r}:\n{_describe(vs)}"
+    assert matched, (
+        f"{mutant.name}: no failing check shows oracle {mutant.oracle!r}:\n{_describe(vs)}"
+    )
     for v in matched:
         hints = {o.name: o.hint for o in checks.get(v.check_id).oracles}
         assert v.hint == hints[mutant.oracle]

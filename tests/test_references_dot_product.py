@@ -21,12 +21,7 @@ F64 = torch.float64
 PROPERTY = settings(max_examples=60, deadline=None, derandomize=True)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _gen(seed: int = 0) -> torch.Generator:
@@ -48,7 +43,9 @@ def vectors(d: int, low: float = -100.0, high: float = 100.0):
 
 
 def vector_pairs(low: float = -100.0, high: float = 100.0):
-    return st.integers(1, 8).flatmap(lambda d: st.tuples(vectors(d, low, high), vectors(d, low, high)))
+    return st.integers(1, 8).flatmap(
+        lambda d: st.tuples(vectors(d, low, high), vectors(d, low, high))
+    )
 
 
 # ---- dot ---------------------------------------------------------------------------------
@@ -80,8 +77,12 @@ def test_dot_keeps_float64_precision() -> None:
 
 
 @PROPERTY
-@given(st.floats(0.1, 10), st.floats(0.1, 10), st.floats(-math.pi, math.pi),
-       st.floats(-math.pi, math.pi))
+@given(
+    st.floats(0.1, 10),
+    st.floats(0.1, 10),
+    st.floats(-math.pi, math.pi),
+    st.floats(-math.pi, math.pi),
+)
 def test_dot_algebraic_equals_geometric(r1: float, r2: float, alpha: float, beta: float) -> None:
     """a·b = ‖a‖‖b‖cos θ, with θ the difference of the polar angles."""
     a = torch.tensor([r1 * math.cos(alpha), r1 * math.sin(alpha)], dtype=F64)
@@ -92,13 +93,16 @@ def test_dot_algebraic_equals_geometric(r1: float, r2: float, alpha: float, beta
 # ---- angle_between --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("a", "b", "want"), [
-    ((1.0, 0.0), (1.0, 1.0), math.pi / 4),
-    ((3.0, 0.0), (0.0, -2.0), math.pi / 2),
-    ((1.0, 0.0), (-2.0, 0.0), math.pi),
-    ((1.0, 2.0), (2.0, 4.0), 0.0),
-    ((1.0, 0.0), (-1.0, math.sqrt(3.0)), 2 * math.pi / 3),
-])
+@pytest.mark.parametrize(
+    ("a", "b", "want"),
+    [
+        ((1.0, 0.0), (1.0, 1.0), math.pi / 4),
+        ((3.0, 0.0), (0.0, -2.0), math.pi / 2),
+        ((1.0, 0.0), (-2.0, 0.0), math.pi),
+        ((1.0, 2.0), (2.0, 4.0), 0.0),
+        ((1.0, 0.0), (-1.0, math.sqrt(3.0)), 2 * math.pi / 3),
+    ],
+)
 def test_angle_by_hand(a, b, want) -> None:
     got = ref.angle_between(torch.tensor(a, dtype=F64), torch.tensor(b, dtype=F64))
     assert got.item() == pytest.approx(want, abs=1e-7)
@@ -118,10 +122,15 @@ def test_angle_parallel_never_nan() -> None:
 
 
 @PROPERTY
-@given(st.floats(0.1, 10), st.floats(0.1, 10), st.floats(-math.pi, math.pi),
-       st.floats(-math.pi, math.pi))
-def test_angle_is_difference_of_polar_angles(r1: float, r2: float, alpha: float,
-                                             beta: float) -> None:
+@given(
+    st.floats(0.1, 10),
+    st.floats(0.1, 10),
+    st.floats(-math.pi, math.pi),
+    st.floats(-math.pi, math.pi),
+)
+def test_angle_is_difference_of_polar_angles(
+    r1: float, r2: float, alpha: float, beta: float
+) -> None:
     a = torch.tensor([r1 * math.cos(alpha), r1 * math.sin(alpha)], dtype=F64)
     b = torch.tensor([r2 * math.cos(beta), r2 * math.sin(beta)], dtype=F64)
     gap = abs(alpha - beta) % (2 * math.pi)
@@ -137,13 +146,16 @@ def test_cosine_by_hand() -> None:
     assert got.item() == pytest.approx(0.5, abs=1e-7)
 
 
-@pytest.mark.parametrize(("shape_a", "shape_b", "dim"), [
-    ((6, 10), (6, 10), -1),
-    ((4, 1, 8), (1, 5, 8), -1),
-    ((8, 3), (8, 3), 0),
-    ((2, 8, 3), (2, 8, 3), 1),
-    ((5,), (5,), 0),
-])
+@pytest.mark.parametrize(
+    ("shape_a", "shape_b", "dim"),
+    [
+        ((6, 10), (6, 10), -1),
+        ((4, 1, 8), (1, 5, 8), -1),
+        ((8, 3), (8, 3), 0),
+        ((2, 8, 3), (2, 8, 3), 1),
+        ((5,), (5,), 0),
+    ],
+)
 @pytest.mark.parametrize("dtype", [torch.float32, F64])
 def test_cosine_matches_torch(shape_a, shape_b, dim, dtype) -> None:
     gen = _gen(4)
@@ -172,8 +184,9 @@ def test_cosine_properties(pair) -> None:
     assert ref.cosine_similarity(b, a).item() == cos.item()  # symmetric
     assert ref.cosine_similarity(-a, b).item() == pytest.approx(-cos.item(), abs=1e-12)
     if a.norm() > 1e-3 and b.norm() > 1e-3:  # away from the eps floor: scale invariant
-        assert ref.cosine_similarity(7.5 * a, 0.01 * b).item() == pytest.approx(cos.item(),
-                                                                                 abs=1e-9)
+        assert ref.cosine_similarity(7.5 * a, 0.01 * b).item() == pytest.approx(
+            cos.item(), abs=1e-9
+        )
         assert ref.cosine_similarity(a, a).item() == pytest.approx(1.0, abs=1e-12)
 
 
@@ -242,9 +255,11 @@ def test_variance_statistics(d: int) -> None:
 
 
 def _qkv(gen: torch.Generator, *batch: int, dtype=F64, scale: float = 3.0, lq=5, lk=7, d=9, dv=4):
-    return (_randn(gen, *batch, lq, d, dtype=dtype) * scale,
-            _randn(gen, *batch, lk, d, dtype=dtype) * scale,
-            _randn(gen, *batch, lk, dv, dtype=dtype))
+    return (
+        _randn(gen, *batch, lq, d, dtype=dtype) * scale,
+        _randn(gen, *batch, lk, d, dtype=dtype) * scale,
+        _randn(gen, *batch, lk, dv, dtype=dtype),
+    )
 
 
 @pytest.mark.parametrize("batch", [(), (2,), (2, 3)])
@@ -252,8 +267,9 @@ def _qkv(gen: torch.Generator, *batch: int, dtype=F64, scale: float = 3.0, lq=5,
 def test_attention_matches_torch_without_mask(batch, dtype) -> None:
     q, k, v = _qkv(_gen(8), *batch, dtype=dtype)
     tol = {"rtol": 1e-5, "atol": 1e-6} if dtype == torch.float32 else {}
-    _close(ref.scaled_dot_product_attention(q, k, v), F.scaled_dot_product_attention(q, k, v),
-           **tol)
+    _close(
+        ref.scaled_dot_product_attention(q, k, v), F.scaled_dot_product_attention(q, k, v), **tol
+    )
 
 
 def test_attention_large_scores_match_torch() -> None:
@@ -280,8 +296,10 @@ def test_attention_bool_mask_matches_torch(which: int) -> None:
     gen = _gen(10)
     mask = _masks(gen)[which]
     q, k, v = _qkv(gen, 2)
-    _close(ref.scaled_dot_product_attention(q, k, v, mask),
-           F.scaled_dot_product_attention(q, k, v, attn_mask=mask))
+    _close(
+        ref.scaled_dot_product_attention(q, k, v, mask),
+        F.scaled_dot_product_attention(q, k, v, attn_mask=mask),
+    )
 
 
 def test_attention_one_allowed_key_copies_its_value() -> None:
@@ -302,8 +320,10 @@ def test_attention_gradients_match_torch() -> None:
     mask = _masks(_gen(14))[0]
     w = torch.randn(2, 5, 4, generator=_gen(15), dtype=F64)
     grads = []
-    for fn in (lambda q, k, v: ref.scaled_dot_product_attention(q, k, v, mask),
-               lambda q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=mask)):
+    for fn in (
+        lambda q, k, v: ref.scaled_dot_product_attention(q, k, v, mask),
+        lambda q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=mask),
+    ):
         leaves = [t.clone().requires_grad_(True) for t in (q, k, v)]
         (fn(*leaves) * w).sum().backward()
         grads.append([t.grad for t in leaves])

@@ -19,8 +19,13 @@ from conftest import ROOT, read, source_notebooks
 from autograder.assemble import nbgrader_meta
 from autograder.release import build_student_edition, release_assignments
 
-FORBIDDEN_TEXT = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS",
-                  "autograder")
+FORBIDDEN_TEXT = (
+    "BEGIN SOLUTION",
+    "END SOLUTION",
+    "BEGIN HIDDEN TESTS",
+    "END HIDDEN TESTS",
+    "autograder",
+)
 
 
 def _comparable(path: Path) -> dict:
@@ -35,17 +40,23 @@ def model_answer_lines() -> set[str]:
         for cell in read(path).cells:
             if nbgrader_meta(cell).get("solution"):
                 body = cell.source.split("### BEGIN SOLUTION")[1].split("### END SOLUTION")[0]
-                lines |= {ln.strip() for ln in body.splitlines()
-                          if len(ln.strip()) >= 16 and not ln.strip().startswith("#")}
+                lines |= {
+                    ln.strip()
+                    for ln in body.splitlines()
+                    if len(ln.strip()) >= 16 and not ln.strip().startswith("#")
+                }
     return lines
 
 
 def reference_lines() -> set[str]:
     lines = set()
     for path in (ROOT / "autograder" / "references").glob("*.py"):
-        lines |= {ln.strip() for ln in path.read_text(encoding="utf-8").splitlines()
-                  if len(ln.strip()) >= 24 and not ln.strip().startswith(("#", '"""', "def ",
-                                                                            "from ", "import "))}
+        lines |= {
+            ln.strip()
+            for ln in path.read_text(encoding="utf-8").splitlines()
+            if len(ln.strip()) >= 24
+            and not ln.strip().startswith(("#", '"""', "def ", "from ", "import "))
+        }
     return lines
 
 
@@ -63,8 +74,9 @@ def edition(tmp_path_factory) -> Path:
 
 
 def test_committed_release_equals_fresh_output(fresh_release):
-    committed = sorted(p.relative_to(ROOT / "release") for p in (ROOT / "release").rglob("*")
-                       if p.is_file())
+    committed = sorted(
+        p.relative_to(ROOT / "release") for p in (ROOT / "release").rglob("*") if p.is_file()
+    )
     fresh = sorted(p.relative_to(fresh_release) for p in fresh_release.rglob("*") if p.is_file())
     assert committed == fresh, "release/ is stale: run `autograder release`"
     for rel in fresh:
@@ -118,8 +130,9 @@ def test_student_edition_contents(edition):
     assert not names & {"build.py", "losses.py", "train.py"}, "builder code in the edition"
     _assert_clean(edition)
     released = sorted(p.relative_to(ROOT / "release") for p in (ROOT / "release").rglob("*.ipynb"))
-    assert released == sorted(p.relative_to(edition / "notebooks")
-                              for p in (edition / "notebooks").rglob("*.ipynb"))
+    assert released == sorted(
+        p.relative_to(edition / "notebooks") for p in (edition / "notebooks").rglob("*.ipynb")
+    )
 
 
 def test_student_edition_zip_matches_folder(edition):
@@ -139,12 +152,29 @@ def test_course_package_never_imports_autograder():
 
 def test_student_edition_installs_and_imports(edition, tmp_path):
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-build-isolation",
-                    "--quiet", "--target", str(target), str(edition)], check=True)
-    probe = ("import course, course.evidence, course.levels; "
-             "print(course.__file__)")
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                            env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
-                            cwd=tmp_path, check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--no-build-isolation",
+            "--quiet",
+            "--target",
+            str(target),
+            str(edition),
+        ],
+        check=True,
+    )
+    probe = "import course, course.evidence, course.levels; print(course.__file__)"
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
+        cwd=tmp_path,
+        check=True,
+    )
     assert str(target) in result.stdout
     assert not (target / "autograder").exists()

@@ -21,8 +21,9 @@ def course(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("resume")
     release_dir = tmp / "release"
     release_assignments(ROOT, release_dir)
-    answer = model_answer(read(ROOT / "source" / SLUG / f"{NAME}.ipynb"),
-                          read(release_dir / SLUG / f"{NAME}.ipynb"))
+    answer = model_answer(
+        read(ROOT / "source" / SLUG / f"{NAME}.ipynb"), read(release_dir / SLUG / f"{NAME}.ipynb")
+    )
     for student in ("ann", "bob"):
         folder = tmp / "submitted" / student / SLUG
         folder.mkdir(parents=True)
@@ -33,9 +34,15 @@ def course(tmp_path_factory):
 def _run(course, **kwargs):
     tmp, release_dir, _ = course
     seen = []
-    rows = grade_class(ROOT, tmp / "submitted", tmp / "out", workers=2, release_dir=release_dir,
-                       on_progress=lambda job, outcome, reused: seen.append((job.student, reused)),
-                       **kwargs)
+    rows = grade_class(
+        ROOT,
+        tmp / "submitted",
+        tmp / "out",
+        workers=2,
+        release_dir=release_dir,
+        on_progress=lambda job, outcome, reused: seen.append((job.student, reused)),
+        **kwargs,
+    )
     return rows, sorted(seen)
 
 

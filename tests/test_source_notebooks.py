@@ -88,8 +88,12 @@ def test_hidden_part_is_one_call_at_the_end(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_setup_cell_defines_the_mutant_globals(path):
     setup = next(c for c in read(path).cells if c.cell_type == "code")
-    for line in ("import math", "import torch", "import torch.nn.functional as F",
-                 "from torch import Tensor"):
+    for line in (
+        "import math",
+        "import torch",
+        "import torch.nn.functional as F",
+        "from torch import Tensor",
+    ):
         assert line in setup.source.splitlines()
     assert nbgrader_meta(setup).get("locked"), "the setup cell is read-only"
 

@@ -32,8 +32,9 @@ def test_close_passes_within_tolerance():
 
 
 def test_close_rejects_value_difference_and_names_the_place():
-    msg = failure(assert_close, torch.tensor([1.0, 5.0, 3.0]), torch.tensor([1.0, 2.0, 3.0]),
-                  "dot(a, b)")
+    msg = failure(
+        assert_close, torch.tensor([1.0, 5.0, 3.0]), torch.tensor([1.0, 2.0, 3.0]), "dot(a, b)"
+    )
     assert msg.startswith("dot(a, b)")
     assert "数值不对" in msg and "values differ" in msg
     assert "(1,)" in msg  # index of the largest difference
@@ -153,4 +154,6 @@ def test_module_documents_itself_and_never_imports_autograder():
     source = open(testing.__file__, encoding="utf-8").read()
     assert testing.__doc__ and "assert_close" in testing.__doc__
     assert not re.search(r"^\s*(from|import)\s+autograder", source, re.MULTILINE)
-    assert "autograder" not in source  # ships in the student edition, whose leak check bans the word
+    assert (
+        "autograder" not in source
+    )  # ships in the student edition, whose leak check bans the word

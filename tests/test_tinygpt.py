@@ -50,7 +50,8 @@ def test_embeddings_are_tied_and_parameters_counted_once():
     assert not any("lm_head" in n for n in names)
     x = torch.randn(1, 1, 32)
     torch.testing.assert_close(
-        F.linear(model.ln_f(x), model.tok_emb.weight), model.ln_f(x) @ model.tok_emb.weight.T)
+        F.linear(model.ln_f(x), model.tok_emb.weight), model.ln_f(x) @ model.tok_emb.weight.T
+    )
     V, T, D, L = 50, 16, 32, 2
     per_block = 4 * D * D + 2 * 4 * D * D + 2 * 2 * D  # attention, MLP, two LayerNorms
     expected = V * D + T * D + L * per_block + 2 * D
@@ -63,10 +64,11 @@ def test_block_is_pre_norm_with_residuals():
     x = torch.randn(2, 5, 32)
     # an independent computation of the same block from its weights
     h = F.layer_norm(x, (32,), block.ln1.weight, block.ln1.bias, eps=SMALL.norm_eps)
-    q, k, v = (h @ lin.weight.T for lin in (block.attn.q_proj, block.attn.k_proj,
-                                              block.attn.v_proj))
+    q, k, v = (
+        h @ lin.weight.T for lin in (block.attn.q_proj, block.attn.k_proj, block.attn.v_proj)
+    )
     q, k, v = (t.view(2, 5, 4, 8).transpose(1, 2) for t in (q, k, v))
-    scores = q @ k.transpose(-1, -2) / 8 ** 0.5
+    scores = q @ k.transpose(-1, -2) / 8**0.5
     scores = scores.masked_fill(~torch.ones(5, 5, dtype=torch.bool).tril(), float("-inf"))
     att = (scores.softmax(-1) @ v).transpose(1, 2).reshape(2, 5, 32)
     x1 = x + att @ block.attn.out_proj.weight.T
@@ -81,6 +83,7 @@ def test_config_rejects_bad_head_count():
 
 
 # ---- generation ----------------------------------------------------------------------------
+
 
 def test_greedy_generation_matches_a_manual_argmax_loop():
     model = small_model()
@@ -105,8 +108,8 @@ def test_generation_stops_at_eos():
     for row in range(3):  # every row: identical to greedy up to and including its first eos
         new = greedy[row, 4:].tolist()
         cut = new.index(eos) + 1 if eos in new else len(new)
-        assert out[row, 4:4 + cut].tolist() == new[:cut]
-        assert (out[row, 4 + cut:] == eos).all()
+        assert out[row, 4 : 4 + cut].tolist() == new[:cut]
+        assert (out[row, 4 + cut :] == eos).all()
 
 
 def test_seeded_sampling_is_reproducible_and_differs_across_seeds():
@@ -114,7 +117,9 @@ def test_seeded_sampling_is_reproducible_and_differs_across_seeds():
     idx = torch.zeros(4, 1, dtype=torch.long)
 
     def sample(seed):
-        return model.generate(idx, 12, temperature=1.0, generator=torch.Generator().manual_seed(seed))
+        return model.generate(
+            idx, 12, temperature=1.0, generator=torch.Generator().manual_seed(seed)
+        )
 
     assert torch.equal(sample(7), sample(7))
     assert not torch.equal(sample(7), sample(8))
@@ -155,6 +160,7 @@ def test_top_k_and_temperature():
 
 
 # ---- checkpoints --------------------------------------------------------------------------
+
 
 def test_save_and_load_round_trip(tmp_path):
     model = small_model()

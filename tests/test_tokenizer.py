@@ -26,7 +26,13 @@ TOK = CharTokenizer.default()
 def test_special_tokens_have_fixed_ids():
     assert TOK.vocab[:6] == [PAD, BOS, EOS, UNK, QUESTION, ANSWER]
     assert (TOK.pad_id, TOK.bos_id, TOK.eos_id, TOK.unk_id, TOK.question_id, TOK.answer_id) == (
-        0, 1, 2, 3, 4, 5)
+        0,
+        1,
+        2,
+        3,
+        4,
+        5,
+    )
 
 
 def test_vocabulary_is_the_alphabet_plus_specials():
@@ -71,7 +77,7 @@ def test_ids_round_trip(ids):
 
 
 def test_unknown_characters():
-    assert TOK.encode("北京x") [-1] == TOK.unk_id
+    assert TOK.encode("北京x")[-1] == TOK.unk_id
     with pytest.raises(ValueError, match="not in the vocabulary"):
         TOK.encode("x", strict=True)
     # '<' alone is not a special token, so it is an unknown character

@@ -36,16 +36,22 @@ class Recorder:
 
 def test_static_picture_has_one_panel_per_setting():
     draw = Recorder()
-    result = explore(draw, static=[{"d": 4}, {"d": 16, "scaled": False}, {"d": 64}],
-                     title="Softmax")
+    result = explore(
+        draw, static=[{"d": 4}, {"d": 16, "scaled": False}, {"d": 64}], title="Softmax"
+    )
     axes = result.figure.get_axes()
     assert len(axes) == 3
-    assert [ax.get_title() for ax in axes] == ["d=4 scaled=True", "d=16 scaled=False",
-                                               "d=64 scaled=True"]
+    assert [ax.get_title() for ax in axes] == [
+        "d=4 scaled=True",
+        "d=16 scaled=False",
+        "d=64 scaled=True",
+    ]
     assert result.figure._suptitle.get_text() == "Softmax"
-    assert draw.calls[:3] == [{"d": 4, "scaled": True, "n": 3},
-                              {"d": 16, "scaled": False, "n": 3},
-                              {"d": 64, "scaled": True, "n": 3}]
+    assert draw.calls[:3] == [
+        {"d": 4, "scaled": True, "n": 3},
+        {"d": 16, "scaled": False, "n": 3},
+        {"d": 64, "scaled": True, "n": 3},
+    ]
 
 
 def test_static_only_when_no_sliders():
@@ -58,8 +64,7 @@ def test_static_only_when_no_sliders():
 def test_widget_starts_at_first_static_setting_and_redraws():
     pytest.importorskip("ipywidgets")
     draw = Recorder()
-    result = explore(draw, static=[{"d": 10, "n": 7}, {"d": 20, "n": 7}], d=(2, 32, 2),
-                     scaled=True)
+    result = explore(draw, static=[{"d": 10, "n": 7}, {"d": 20, "n": 7}], d=(2, 32, 2), scaled=True)
     assert result.widget is not None
     slider = result.widget.children[0]
     assert slider.value == 10  # the first static setting, not the slider's midpoint
@@ -105,4 +110,6 @@ def test_module_never_imports_autograder():
     source = open(widgets.__file__, encoding="utf-8").read()
     assert widgets.__doc__ and "static" in widgets.__doc__
     assert not re.search(r"^\s*(from|import)\s+autograder", source, re.MULTILINE)
-    assert "autograder" not in source  # ships in the student edition, whose leak check bans the word
+    assert (
+        "autograder" not in source
+    )  # ships in the student edition, whose leak check bans the word

@@ -22,15 +22,36 @@ def _randn(gen: torch.Generator, *shape: int, dtype: torch.dtype = torch.float32
 
 
 MATMUL_BUILTINS = (
-    "torch.dot", "torch.inner", "torch.matmul", "torch.mm", "torch.bmm", "torch.mv",
-    "torch.einsum", "torch.tensordot", "torch.linalg.vecdot", "torch.Tensor.__matmul__",
-    "torch.Tensor.dot", "torch.Tensor.matmul",
+    "torch.dot",
+    "torch.inner",
+    "torch.matmul",
+    "torch.mm",
+    "torch.bmm",
+    "torch.mv",
+    "torch.einsum",
+    "torch.tensordot",
+    "torch.linalg.vecdot",
+    "torch.Tensor.__matmul__",
+    "torch.Tensor.dot",
+    "torch.Tensor.matmul",
     # the same shortcut under other names (mutant dot__linalg_matmul survived without them)
-    "torch.linalg.matmul", "torch.vdot", "torch.Tensor.vdot", "torch.Tensor.inner",
-    "torch.Tensor.mm", "torch.Tensor.mv", "torch.Tensor.bmm", "torch.Tensor.__rmatmul__",
+    "torch.linalg.matmul",
+    "torch.vdot",
+    "torch.Tensor.vdot",
+    "torch.Tensor.inner",
+    "torch.Tensor.mm",
+    "torch.Tensor.mv",
+    "torch.Tensor.bmm",
+    "torch.Tensor.__rmatmul__",
     # fused multiply-adds and linear layers are dot products too
-    "torch.baddbmm", "torch.addmm", "torch.addmv", "torch.addbmm", "torch.chain_matmul",
-    "torch.linalg.multi_dot", "torch.nn.functional.linear", "torch.nn.functional.bilinear",
+    "torch.baddbmm",
+    "torch.addmm",
+    "torch.addmv",
+    "torch.addbmm",
+    "torch.chain_matmul",
+    "torch.linalg.multi_dot",
+    "torch.nn.functional.linear",
+    "torch.nn.functional.bilinear",
 )
 
 # ---- L-2-1 dot product and angle -------------------------------------------------------
@@ -43,20 +64,34 @@ def _dot_cases(gen: torch.Generator) -> list[Case]:
         Case("broadcast", (_randn(gen, 3, 1, 5), _randn(gen, 1, 4, 5))),
         Case("float64_x1000", (_randn(gen, 6, 9, dtype=F64) * 1000, _randn(gen, 6, 9, dtype=F64))),
         # exact in float64 (1 and 6), 0 and 8 when accumulated in float32: keeps the dtype honest
-        Case("float64_cancellation", (torch.tensor([[1e8, 1.0, -1e8], [3.0, -1e8, 1e8]], dtype=F64),
-                                      torch.tensor([[1.0, 1.0, 1.0], [2.0, 1.0, 1.0]], dtype=F64))),
+        Case(
+            "float64_cancellation",
+            (
+                torch.tensor([[1e8, 1.0, -1e8], [3.0, -1e8, 1e8]], dtype=F64),
+                torch.tensor([[1.0, 1.0, 1.0], [2.0, 1.0, 1.0]], dtype=F64),
+            ),
+        ),
     ]
 
 
 DOT_ORACLES = (
     Oracle("no_sum", lambda a, b: a * b, "只做了逐元素相乘，忘了沿最后一维求和（sum）。"),
-    Oracle("first_dim", lambda a, b: (a * b).sum(dim=0),
-           "求和的维度不对：点积应沿最后一维（dim=-1）求和，而不是第 0 维。"),
-    Oracle("norm_product", lambda a, b: a.norm(dim=-1) * b.norm(dim=-1),
-           "返回的是长度之积 ‖a‖·‖b‖，缺少夹角信息：点积是逐元素乘积之和。"),
-    Oracle("float32", lambda a, b: (a.float() * b.float()).sum(dim=-1),
-           "float64 的输入按 float32 计算了（例如累加器用了默认 dtype 的 torch.zeros），"
-           "精度丢失：结果应保持输入的 dtype。"),
+    Oracle(
+        "first_dim",
+        lambda a, b: (a * b).sum(dim=0),
+        "求和的维度不对：点积应沿最后一维（dim=-1）求和，而不是第 0 维。",
+    ),
+    Oracle(
+        "norm_product",
+        lambda a, b: a.norm(dim=-1) * b.norm(dim=-1),
+        "返回的是长度之积 ‖a‖·‖b‖，缺少夹角信息：点积是逐元素乘积之和。",
+    ),
+    Oracle(
+        "float32",
+        lambda a, b: (a.float() * b.float()).sum(dim=-1),
+        "float64 的输入按 float32 计算了（例如累加器用了默认 dtype 的 torch.zeros），"
+        "精度丢失：结果应保持输入的 dtype。",
+    ),
 )
 
 
@@ -76,18 +111,30 @@ def _angle_no_clamp(a, b):
 
 
 ANGLE_ORACLES = (
-    Oracle("no_clamp", _angle_no_clamp,
-           "平行向量的余弦可能因舍入略大于 1，arccos 得到 NaN：先把余弦 clamp 到 [-1, 1]。"),
-    Oracle("degrees", lambda a, b: torch.rad2deg(ref.angle_between(a, b)),
-           "返回的是角度制（degree），本题要求弧度（radian）。"),
-    Oracle("no_normalise", lambda a, b: torch.arccos(((a * b).sum(-1)).clamp(-1, 1)),
-           "直接对点积取 arccos 了：先除以两个向量的长度，得到余弦。"),
+    Oracle(
+        "no_clamp",
+        _angle_no_clamp,
+        "平行向量的余弦可能因舍入略大于 1，arccos 得到 NaN：先把余弦 clamp 到 [-1, 1]。",
+    ),
+    Oracle(
+        "degrees",
+        lambda a, b: torch.rad2deg(ref.angle_between(a, b)),
+        "返回的是角度制（degree），本题要求弧度（radian）。",
+    ),
+    Oracle(
+        "no_normalise",
+        lambda a, b: torch.arccos(((a * b).sum(-1)).clamp(-1, 1)),
+        "直接对点积取 arccos 了：先除以两个向量的长度，得到余弦。",
+    ),
 )
 
 # ---- L-2-2 cosine similarity ------------------------------------------------------------
 
-COSINE_FORBIDDEN = ("torch.nn.functional.cosine_similarity", "torch.cosine_similarity",
-                    "torch.nn.CosineSimilarity")
+COSINE_FORBIDDEN = (
+    "torch.nn.functional.cosine_similarity",
+    "torch.cosine_similarity",
+    "torch.nn.CosineSimilarity",
+)
 
 
 def _cosine_value_cases(gen: torch.Generator) -> list[Case]:
@@ -138,9 +185,17 @@ def _cos_ignores_dim(a, b, dim=-1, eps=1e-8):
 COSINE_ORACLES = (
     Oracle("one_sided", _cos_one_sided, "只除以了 ‖a‖：余弦需要同时除以两个向量的长度。"),
     Oracle("squared_norms", _cos_squared, "分母用了平方和，少了开方（sqrt）：长度是 √(Σx²)。"),
-    Oracle("no_eps", _cos_no_eps, "零向量的长度为 0，直接相除得到 NaN：按约定零向量的相似度为 0"
-           "（分母用 max(‖a‖·‖b‖, eps)）。"),
-    Oracle("ignores_dim", _cos_ignores_dim, "忽略了参数 dim：应沿 dim 指定的维度计算，而不是总用最后一维。"),
+    Oracle(
+        "no_eps",
+        _cos_no_eps,
+        "零向量的长度为 0，直接相除得到 NaN：按约定零向量的相似度为 0"
+        "（分母用 max(‖a‖·‖b‖, eps)）。",
+    ),
+    Oracle(
+        "ignores_dim",
+        _cos_ignores_dim,
+        "忽略了参数 dim：应沿 dim 指定的维度计算，而不是总用最后一维。",
+    ),
 )
 
 
@@ -154,17 +209,31 @@ def _pairwise_cases(gen: torch.Generator) -> list[Case]:
 
 
 PAIRWISE_ORACLES = (
-    Oracle("transposed", lambda A, B, eps=1e-8: ref.pairwise_cosine(B, A, eps),
-           "结果转置了：第 i 行第 j 列应是 A 的第 i 行与 B 的第 j 行，形状 (n, m)。"),
-    Oracle("one_sided", lambda A, B, eps=1e-8: (A / A.norm(dim=-1, keepdim=True)) @ B.T,
-           "只归一化了 A：B 的每一行也要除以它的长度。"),
+    Oracle(
+        "transposed",
+        lambda A, B, eps=1e-8: ref.pairwise_cosine(B, A, eps),
+        "结果转置了：第 i 行第 j 列应是 A 的第 i 行与 B 的第 j 行，形状 (n, m)。",
+    ),
+    Oracle(
+        "one_sided",
+        lambda A, B, eps=1e-8: (A / A.norm(dim=-1, keepdim=True)) @ B.T,
+        "只归一化了 A：B 的每一行也要除以它的长度。",
+    ),
     Oracle("raw_dot", lambda A, B, eps=1e-8: A @ B.T, "没有归一化：这是原始点积，不是余弦。"),
-    Oracle("no_eps", lambda A, B, eps=1e-8: (A / A.norm(dim=-1, keepdim=True))
-           @ (B / B.norm(dim=-1, keepdim=True)).T,
-           "零向量的长度为 0，相除得到 NaN：按约定零向量的相似度为 0（长度用 max(‖x‖, eps)）。"),
-    Oracle("normalises_columns", lambda A, B, eps=1e-8: (A / A.norm(dim=0, keepdim=True))
-           @ (B / B.norm(dim=0, keepdim=True)).T,
-           "归一化的维度不对：应让每一行（每个向量，dim=-1）长度为 1，而不是每一列。"),
+    Oracle(
+        "no_eps",
+        lambda A, B, eps=1e-8: (
+            (A / A.norm(dim=-1, keepdim=True)) @ (B / B.norm(dim=-1, keepdim=True)).T
+        ),
+        "零向量的长度为 0，相除得到 NaN：按约定零向量的相似度为 0（长度用 max(‖x‖, eps)）。",
+    ),
+    Oracle(
+        "normalises_columns",
+        lambda A, B, eps=1e-8: (
+            (A / A.norm(dim=0, keepdim=True)) @ (B / B.norm(dim=0, keepdim=True)).T
+        ),
+        "归一化的维度不对：应让每一行（每个向量，dim=-1）长度为 1，而不是每一列。",
+    ),
 )
 
 # ---- L-2-3 why attention scales by √d ---------------------------------------------------
@@ -203,17 +272,26 @@ def _var_std(q, k, scale=True):
 
 VARIANCE_ORACLES = (
     Oracle("divide_by_d", _var_by_d, "缩放因子是 √d，而不是 d：除以 d 会把方差压到 1/d。"),
-    Oracle("population_variance", _var_population,
-           "用了总体方差（除以 n）；本题约定样本方差（除以 n−1，torch.var 的默认）。"),
-    Oracle("all_entries", _var_all_entries,
-           "对 q*k 的所有元素求方差了：应先沿 d 求和得到 n 个点积分数，再求这 n 个数的方差。"),
+    Oracle(
+        "population_variance",
+        _var_population,
+        "用了总体方差（除以 n）；本题约定样本方差（除以 n−1，torch.var 的默认）。",
+    ),
+    Oracle(
+        "all_entries",
+        _var_all_entries,
+        "对 q*k 的所有元素求方差了：应先沿 d 求和得到 n 个点积分数，再求这 n 个数的方差。",
+    ),
     Oracle("std", _var_std, "返回的是标准差（std），本题要方差（variance）。"),
 )
 
 # ---- L-2-3 scaled dot-product attention -------------------------------------------------
 
-ATTENTION_FORBIDDEN = ("torch.nn.functional.scaled_dot_product_attention",
-                       "torch.nn.MultiheadAttention", "torch.nn.functional.multi_head_attention_forward")
+ATTENTION_FORBIDDEN = (
+    "torch.nn.functional.scaled_dot_product_attention",
+    "torch.nn.MultiheadAttention",
+    "torch.nn.functional.multi_head_attention_forward",
+)
 
 
 def _qkv(gen: torch.Generator, *batch: int, dtype=torch.float32, scale: float = 3.0):
@@ -253,10 +331,18 @@ def _attention_mask_cases(gen: torch.Generator) -> list[Case]:
     batch_mask[..., 0] = True
     return [
         Case("random_mask", (q, k, v), {"mask": mask}, graded=_graded_rows(mask, out_shape)),
-        Case("offset_causal", (q2, k2, v2), {"mask": offset_causal},
-             graded=_graded_rows(offset_causal, (2, 5, 4))),
-        Case("per_batch_key_padding", (q2, k2, v2), {"mask": batch_mask},
-             graded=_graded_rows(batch_mask.expand(2, 5, 7), (2, 5, 4))),
+        Case(
+            "offset_causal",
+            (q2, k2, v2),
+            {"mask": offset_causal},
+            graded=_graded_rows(offset_causal, (2, 5, 4)),
+        ),
+        Case(
+            "per_batch_key_padding",
+            (q2, k2, v2),
+            {"mask": batch_mask},
+            graded=_graded_rows(batch_mask.expand(2, 5, 7), (2, 5, 4)),
+        ),
     ]
 
 
@@ -317,20 +403,38 @@ def _attn_no_max_subtraction(q, k, v, mask=None):
 ATTENTION_ORACLES = (
     Oracle("no_scale", _attn_no_scale, "缺少缩放：分数要除以 √d（d 是 q 的最后一维）。"),
     Oracle("scale_by_d", _attn_by_d, "除以了 d 而不是 √d。"),
-    Oracle("scale_by_key_length", _attn_by_key_length,
-           "缩放用了键的个数 Lk；应使用向量维度 d = q.shape[-1] 的平方根。"),
-    Oracle("softmax_over_queries", _attn_over_queries,
-           "softmax 的维度不对：每个查询（query）对所有键（key）归一化，应在最后一维（dim=-1）上做。"),
-    Oracle("inverted_mask", _attn_inverted_mask,
-           "掩码反了：约定 True 表示“可以关注”，应屏蔽 False 的位置。"),
+    Oracle(
+        "scale_by_key_length",
+        _attn_by_key_length,
+        "缩放用了键的个数 Lk；应使用向量维度 d = q.shape[-1] 的平方根。",
+    ),
+    Oracle(
+        "softmax_over_queries",
+        _attn_over_queries,
+        "softmax 的维度不对：每个查询（query）对所有键（key）归一化，应在最后一维（dim=-1）上做。",
+    ),
+    Oracle(
+        "inverted_mask",
+        _attn_inverted_mask,
+        "掩码反了：约定 True 表示“可以关注”，应屏蔽 False 的位置。",
+    ),
     Oracle("ignores_mask", _attn_ignores_mask, "没有使用 mask 参数。"),
-    Oracle("mask_after_softmax", _attn_mask_after_softmax,
-           "在 softmax 之后才屏蔽，权重之和不再是 1：应在 softmax 之前把被屏蔽的分数设为 −∞。"),
-    Oracle("zero_fill", _attn_zero_fill,
-           "被屏蔽的分数设成了 0；exp(0)=1 仍有权重，应设为 −∞（或一个极小的数）。"),
-    Oracle("no_max_subtraction", _attn_no_max_subtraction,
-           "分数很大时 exp 溢出为 inf，inf/inf 得到 NaN：softmax 前先减去每行的最大值"
-           "（或直接用 torch.softmax）。"),
+    Oracle(
+        "mask_after_softmax",
+        _attn_mask_after_softmax,
+        "在 softmax 之后才屏蔽，权重之和不再是 1：应在 softmax 之前把被屏蔽的分数设为 −∞。",
+    ),
+    Oracle(
+        "zero_fill",
+        _attn_zero_fill,
+        "被屏蔽的分数设成了 0；exp(0)=1 仍有权重，应设为 −∞（或一个极小的数）。",
+    ),
+    Oracle(
+        "no_max_subtraction",
+        _attn_no_max_subtraction,
+        "分数很大时 exp 溢出为 inf，inf/inf 得到 NaN：softmax 前先减去每行的最大值"
+        "（或直接用 torch.softmax）。",
+    ),
 )
 
 # ---- L-2-4 application: top-k retrieval -------------------------------------------------
@@ -378,44 +482,138 @@ def _retrieve_no_clamp(query, corpus, k):
 
 RETRIEVE_ORACLES = (
     Oracle("ascending", _retrieve_ascending, "排序方向反了：最相似（余弦最大）的应排在最前面。"),
-    Oracle("raw_dot", _retrieve_raw_dot,
-           "用了原始点积排序，长向量会被偏爱：检索应按余弦相似度排序。"),
-    Oracle("k_not_clamped", _retrieve_no_clamp, "k 大于语料条数时出错了：这时返回全部 n 条（按相似度排序）。"),
+    Oracle(
+        "raw_dot", _retrieve_raw_dot, "用了原始点积排序，长向量会被偏爱：检索应按余弦相似度排序。"
+    ),
+    Oracle(
+        "k_not_clamped",
+        _retrieve_no_clamp,
+        "k 大于语料条数时出错了：这时返回全部 n 条（按相似度排序）。",
+    ),
 )
 
 # ---- the checks, in notebook order ------------------------------------------------------
 
 CHECKS = (
-    Check("L-2/dot/values", "dot", "点积 dot：数值、批量与广播", 2, _dot_cases, ref.dot,
-          forbidden=MATMUL_BUILTINS, oracles=DOT_ORACLES),
-    Check("L-2/angle_between/values", "angle_between", "夹角 angle_between：一般、正交、平行、反向", 1,
-          _angle_cases, ref.angle_between, atol=1e-5, oracles=ANGLE_ORACLES),
-    Check("L-2/cosine_similarity/values", "cosine_similarity", "余弦相似度：数值与尺度", 2,
-          _cosine_value_cases, ref.cosine_similarity, forbidden=COSINE_FORBIDDEN,
-          oracles=COSINE_ORACLES),
-    Check("L-2/cosine_similarity/broadcast_dim", "cosine_similarity", "余弦相似度：广播与 dim 参数", 2,
-          _cosine_shape_cases, ref.cosine_similarity, forbidden=COSINE_FORBIDDEN,
-          oracles=COSINE_ORACLES),
-    Check("L-2/cosine_similarity/zero_vector", "cosine_similarity", "余弦相似度：零向量得 0 而不是 NaN", 1,
-          _cosine_zero_cases, ref.cosine_similarity, forbidden=COSINE_FORBIDDEN,
-          oracles=COSINE_ORACLES),
-    Check("L-2/pairwise_cosine/values", "pairwise_cosine", "两两余弦 pairwise_cosine", 1,
-          _pairwise_cases, ref.pairwise_cosine, forbidden=COSINE_FORBIDDEN, oracles=PAIRWISE_ORACLES),
-    Check("L-2/dot_product_variance/values", "dot_product_variance", "点积方差实验：缩放前后", 2,
-          _variance_cases, ref.dot_product_variance, oracles=VARIANCE_ORACLES),
-    Check("L-2/scaled_dot_product_attention/values", "scaled_dot_product_attention",
-          "缩放点积注意力：数值、批量与多头", 3, _attention_value_cases,
-          ref.scaled_dot_product_attention, forbidden=ATTENTION_FORBIDDEN, oracles=ATTENTION_ORACLES),
-    Check("L-2/scaled_dot_product_attention/mask", "scaled_dot_product_attention",
-          "缩放点积注意力：布尔掩码", 2, _attention_mask_cases, ref.scaled_dot_product_attention,
-          forbidden=ATTENTION_FORBIDDEN, oracles=ATTENTION_ORACLES),
-    Check("L-2/scaled_dot_product_attention/gradients", "scaled_dot_product_attention",
-          "缩放点积注意力：梯度", 1, _attention_grad_cases, ref.scaled_dot_product_attention,
-          forbidden=ATTENTION_FORBIDDEN, oracles=ATTENTION_ORACLES),
-    Check("L-2/top_k_retrieve/values", "top_k_retrieve", "Top-k 检索：排序与批量查询", 2,
-          _retrieve_cases, ref.top_k_retrieve, exact=True, forbidden=COSINE_FORBIDDEN,
-          oracles=RETRIEVE_ORACLES),
-    Check("L-2/top_k_retrieve/large_k", "top_k_retrieve", "Top-k 检索：k ≥ 语料条数", 1,
-          _retrieve_large_k_cases, ref.top_k_retrieve, exact=True, forbidden=COSINE_FORBIDDEN,
-          oracles=RETRIEVE_ORACLES),
+    Check(
+        "L-2/dot/values",
+        "dot",
+        "点积 dot：数值、批量与广播",
+        2,
+        _dot_cases,
+        ref.dot,
+        forbidden=MATMUL_BUILTINS,
+        oracles=DOT_ORACLES,
+    ),
+    Check(
+        "L-2/angle_between/values",
+        "angle_between",
+        "夹角 angle_between：一般、正交、平行、反向",
+        1,
+        _angle_cases,
+        ref.angle_between,
+        atol=1e-5,
+        oracles=ANGLE_ORACLES,
+    ),
+    Check(
+        "L-2/cosine_similarity/values",
+        "cosine_similarity",
+        "余弦相似度：数值与尺度",
+        2,
+        _cosine_value_cases,
+        ref.cosine_similarity,
+        forbidden=COSINE_FORBIDDEN,
+        oracles=COSINE_ORACLES,
+    ),
+    Check(
+        "L-2/cosine_similarity/broadcast_dim",
+        "cosine_similarity",
+        "余弦相似度：广播与 dim 参数",
+        2,
+        _cosine_shape_cases,
+        ref.cosine_similarity,
+        forbidden=COSINE_FORBIDDEN,
+        oracles=COSINE_ORACLES,
+    ),
+    Check(
+        "L-2/cosine_similarity/zero_vector",
+        "cosine_similarity",
+        "余弦相似度：零向量得 0 而不是 NaN",
+        1,
+        _cosine_zero_cases,
+        ref.cosine_similarity,
+        forbidden=COSINE_FORBIDDEN,
+        oracles=COSINE_ORACLES,
+    ),
+    Check(
+        "L-2/pairwise_cosine/values",
+        "pairwise_cosine",
+        "两两余弦 pairwise_cosine",
+        1,
+        _pairwise_cases,
+        ref.pairwise_cosine,
+        forbidden=COSINE_FORBIDDEN,
+        oracles=PAIRWISE_ORACLES,
+    ),
+    Check(
+        "L-2/dot_product_variance/values",
+        "dot_product_variance",
+        "点积方差实验：缩放前后",
+        2,
+        _variance_cases,
+        ref.dot_product_variance,
+        oracles=VARIANCE_ORACLES,
+    ),
+    Check(
+        "L-2/scaled_dot_product_attention/values",
+        "scaled_dot_product_attention",
+        "缩放点积注意力：数值、批量与多头",
+        3,
+        _attention_value_cases,
+        ref.scaled_dot_product_attention,
+        forbidden=ATTENTION_FORBIDDEN,
+        oracles=ATTENTION_ORACLES,
+    ),
+    Check(
+        "L-2/scaled_dot_product_attention/mask",
+        "scaled_dot_product_attention",
+        "缩放点积注意力：布尔掩码",
+        2,
+        _attention_mask_cases,
+        ref.scaled_dot_product_attention,
+        forbidden=ATTENTION_FORBIDDEN,
+        oracles=ATTENTION_ORACLES,
+    ),
+    Check(
+        "L-2/scaled_dot_product_attention/gradients",
+        "scaled_dot_product_attention",
+        "缩放点积注意力：梯度",
+        1,
+        _attention_grad_cases,
+        ref.scaled_dot_product_attention,
+        forbidden=ATTENTION_FORBIDDEN,
+        oracles=ATTENTION_ORACLES,
+    ),
+    Check(
+        "L-2/top_k_retrieve/values",
+        "top_k_retrieve",
+        "Top-k 检索：排序与批量查询",
+        2,
+        _retrieve_cases,
+        ref.top_k_retrieve,
+        exact=True,
+        forbidden=COSINE_FORBIDDEN,
+        oracles=RETRIEVE_ORACLES,
+    ),
+    Check(
+        "L-2/top_k_retrieve/large_k",
+        "top_k_retrieve",
+        "Top-k 检索：k ≥ 语料条数",
+        1,
+        _retrieve_large_k_cases,
+        ref.top_k_retrieve,
+        exact=True,
+        forbidden=COSINE_FORBIDDEN,
+        oracles=RETRIEVE_ORACLES,
+    ),
 )

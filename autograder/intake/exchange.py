@@ -76,16 +76,22 @@ def _run(step: type, cfg: Config, assignment: str, **options):
     """Run one nbgrader exchange step; nbgrader's ExchangeError propagates."""
     coursedir = CourseDirectory(config=cfg)
     coursedir.assignment_id = assignment
-    runner = step(coursedir=coursedir, authenticator=Authenticator(config=cfg), config=cfg,
-                  log=LOG)
+    runner = step(coursedir=coursedir, authenticator=Authenticator(config=cfg), config=cfg, log=LOG)
     for key, value in options.items():
         setattr(runner, key, value)
     runner.start()
     return runner
 
 
-def release_to_exchange(root: Path, assignment: str, exchange: Path, course_id: str, *,
-                        release_dir: Path | None = None, force: bool = True) -> Path:
+def release_to_exchange(
+    root: Path,
+    assignment: str,
+    exchange: Path,
+    course_id: str,
+    *,
+    release_dir: Path | None = None,
+    force: bool = True,
+) -> Path:
     """`nbgrader release_assignment`: release/<assignment>/ -> <exchange>/<course>/outbound/."""
     release_dir = (release_dir or root / "release").resolve()
     cfg = _config(exchange, course_id, root, release_directory=str(release_dir))
@@ -93,26 +99,40 @@ def release_to_exchange(root: Path, assignment: str, exchange: Path, course_id: 
     return exchange / course_id / "outbound" / assignment
 
 
-def fetch(student_home: Path, assignment: str, exchange: Path, course_id: str,
-          student: str) -> Path:
+def fetch(
+    student_home: Path, assignment: str, exchange: Path, course_id: str, student: str
+) -> Path:
     """`nbgrader fetch_assignment` as `student`: the released assignment -> <home>/<assignment>/."""
     student_home.mkdir(parents=True, exist_ok=True)
-    _run(ExchangeFetchAssignment, _student_config(student_home, exchange, course_id, student),
-         assignment)
+    _run(
+        ExchangeFetchAssignment,
+        _student_config(student_home, exchange, course_id, student),
+        assignment,
+    )
     return student_home / assignment
 
 
-def submit(student_home: Path, assignment: str, exchange: Path, course_id: str,
-           student: str) -> str:
+def submit(
+    student_home: Path, assignment: str, exchange: Path, course_id: str, student: str
+) -> str:
     """`nbgrader submit` as `student`: <home>/<assignment>/ -> inbound; returns the timestamp."""
-    runner = _run(ExchangeSubmit, _student_config(student_home, exchange, course_id, student),
-                  assignment)
+    runner = _run(
+        ExchangeSubmit, _student_config(student_home, exchange, course_id, student), assignment
+    )
     return runner.timestamp
 
 
-def collect(root: Path, assignment: str, exchange: Path, course_id: str, *,
-            submitted: Path | None = None, db_url: str | None = None,
-            update: bool = True, check_owner: bool = True) -> Path:
+def collect(
+    root: Path,
+    assignment: str,
+    exchange: Path,
+    course_id: str,
+    *,
+    submitted: Path | None = None,
+    db_url: str | None = None,
+    update: bool = True,
+    check_owner: bool = True,
+) -> Path:
     """`nbgrader collect`: the newest submission of each student -> submitted/<student>/<a>/.
 
     `db_url`: the gradebook where collect looks up the due date (only used with nbgrader's
@@ -124,8 +144,13 @@ def collect(root: Path, assignment: str, exchange: Path, course_id: str, *,
     submitted = (submitted or root / "submitted").resolve()
     submitted.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        cfg = _config(exchange, course_id, root, submitted_directory=str(submitted),
-                      db_url=db_url or f"sqlite:///{Path(tmp) / 'gradebook.db'}")
+        cfg = _config(
+            exchange,
+            course_id,
+            root,
+            submitted_directory=str(submitted),
+            db_url=db_url or f"sqlite:///{Path(tmp) / 'gradebook.db'}",
+        )
         _run(ExchangeCollect, cfg, assignment, update=update, check_owner=check_owner)
     return submitted
 
@@ -138,8 +163,11 @@ def _prepare_feedback(out: Path, submitted: Path, assignment: str) -> list[str]:
         student = folder.parent.name
         sources = [submitted / student / assignment / name for name in SUBMISSION_FILES]
         if not all(p.is_file() for p in sources):
-            LOG.warning("no exchange submission (secret) for %s/%s: feedback not released",
-                        student, assignment)
+            LOG.warning(
+                "no exchange submission (secret) for %s/%s: feedback not released",
+                student,
+                assignment,
+            )
             continue
         for source in sources:
             shutil.copyfile(source, folder / source.name)
@@ -152,26 +180,38 @@ def _released_page(exchange: Path, course_id: str, secret_file: Path, page: Path
     return exchange / course_id / "feedback" / f"{digest}.html"
 
 
-def return_feedback(root: Path, out: Path, assignment: str, exchange: Path, course_id: str, *,
-                    submitted: Path | None = None) -> list[Path]:
+def return_feedback(
+    root: Path,
+    out: Path,
+    assignment: str,
+    exchange: Path,
+    course_id: str,
+    *,
+    submitted: Path | None = None,
+) -> list[Path]:
     """`nbgrader release_feedback` for our feedback pages in <out>/feedback/; returns the pages
     as published in the exchange. `submitted`: where collect put the submissions."""
     submitted = submitted or root / "submitted"
     released = []
     for student in _prepare_feedback(out, submitted, assignment):
-        cfg = _config(exchange, course_id, out, feedback_directory="feedback",
-                      student_id=student)
+        cfg = _config(exchange, course_id, out, feedback_directory="feedback", student_id=student)
         _run(ExchangeReleaseFeedback, cfg, assignment)
         folder = out / "feedback" / student / assignment
-        released += [_released_page(exchange, course_id, folder / "submission_secret.txt", p)
-                     for p in sorted(folder.glob("*.html"))]
+        released += [
+            _released_page(exchange, course_id, folder / "submission_secret.txt", p)
+            for p in sorted(folder.glob("*.html"))
+        ]
     return released
 
 
-def fetch_feedback(student_home: Path, assignment: str, exchange: Path, course_id: str,
-                   student: str) -> list[Path]:
+def fetch_feedback(
+    student_home: Path, assignment: str, exchange: Path, course_id: str, student: str
+) -> list[Path]:
     """`nbgrader fetch_feedback` as `student`; returns the pages now in
     <home>/<assignment>/feedback/<timestamp>/."""
-    _run(ExchangeFetchFeedback, _student_config(student_home, exchange, course_id, student),
-         assignment)
+    _run(
+        ExchangeFetchFeedback,
+        _student_config(student_home, exchange, course_id, student),
+        assignment,
+    )
     return sorted((student_home / assignment / "feedback").glob("*/*.html"))

@@ -91,8 +91,9 @@ def _roster(roster: dict[str, str] | None) -> dict[str, str] | None:
         return None
     bad = sorted(v for v in roster.values() if not SAFE_ID.match(v))
     if bad:
-        raise IntakeError(f"roster maps to unusable student ids (allowed: A-Z a-z 0-9 _ . -): "
-                          f"{bad[:5]}")
+        raise IntakeError(
+            f"roster maps to unusable student ids (allowed: A-Z a-z 0-9 _ . -): {bad[:5]}"
+        )
     return {str(k).casefold(): v for k, v in roster.items()}
 
 
@@ -116,8 +117,7 @@ class _Rules:
     limits: ZipLimits
 
 
-def _timing(info: zipfile.ZipInfo, origin: Origin,
-            rules: _Rules) -> tuple[datetime, bool, str]:
+def _timing(info: zipfile.ZipInfo, origin: Origin, rules: _Rules) -> tuple[datetime, bool, str]:
     """(time for timestamp.txt, late, note). Canvas's LATE marker decides for Canvas entries,
     whose zip times are only when the zip was built; the time is made to agree with it."""
     when, note, due = entry_time(info, rules.zone), "", rules.due
@@ -149,8 +149,10 @@ def _attribute(info: zipfile.ZipInfo, name: str, rules: _Rules) -> _Candidate | 
         return f"not a notebook of {rules.assignment} (expected {', '.join(rules.notebooks)})"
     student = _student(origin, rules.roster)
     if student is None:
-        return (f"{origin.lms} user {origin.lms_id or '-'} ({origin.login or 'anonymous'}) "
-                "is not in the roster")
+        return (
+            f"{origin.lms} user {origin.lms_id or '-'} ({origin.login or 'anonymous'}) "
+            "is not in the roster"
+        )
     when, late, note = _timing(info, origin, rules)
     return _Candidate(name, info, origin, student, notebook[0], notebook[1], when, late, note)
 
@@ -182,15 +184,24 @@ def _drop_ambiguous(found: list[_Candidate], report: IntakeReport) -> list[_Cand
     keep = []
     for c in found:
         if len(who[c.student]) > 1:
-            report.unmatched.append(Skipped(c.entry, f"ambiguous: several LMS users map to "
-                                                     f"student id {c.student!r}; pass a roster"))
+            report.unmatched.append(
+                Skipped(
+                    c.entry,
+                    f"ambiguous: several LMS users map to student id {c.student!r}; pass a roster",
+                )
+            )
         else:
             keep.append(c)
     return keep
 
 
-def _extract(zf: zipfile.ZipFile, found: list[_Candidate], staging: Path, limits: ZipLimits,
-             report: IntakeReport) -> list[_Candidate]:
+def _extract(
+    zf: zipfile.ZipFile,
+    found: list[_Candidate],
+    staging: Path,
+    limits: ZipLimits,
+    report: IntakeReport,
+) -> list[_Candidate]:
     spent, ok = 0, []
     for i, c in enumerate(found):
         dest = staging / f"{i}.ipynb"
@@ -212,8 +223,9 @@ def _dedupe(found: list[_Candidate], report: IntakeReport) -> list[_Candidate]:
     for group in groups.values():
         best = max(group, key=_Candidate.order)
         kept.append(best)
-        report.duplicates.extend(Duplicate(c.entry, c.student, c.notebook, best.entry)
-                                 for c in group if c is not best)
+        report.duplicates.extend(
+            Duplicate(c.entry, c.student, c.notebook, best.entry) for c in group if c is not best
+        )
     return kept
 
 
@@ -237,8 +249,7 @@ def _plan(group: list[_Candidate], folder: Path) -> tuple[list[_Candidate], str 
     return writes, write_stamp, changed
 
 
-def _write(writes: list[_Candidate], write_stamp: str | None, folder: Path,
-           staging: Path) -> None:
+def _write(writes: list[_Candidate], write_stamp: str | None, folder: Path, staging: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for c in writes:
         os.replace(c.staged, _target(folder, c))
@@ -248,30 +259,51 @@ def _write(writes: list[_Candidate], write_stamp: str | None, folder: Path,
         os.replace(tmp, folder / "timestamp.txt")
 
 
-def _install_student(group: list[_Candidate], folder: Path, staging: Path, force: bool,
-                     report: IntakeReport) -> None:
+def _install_student(
+    group: list[_Candidate], folder: Path, staging: Path, force: bool, report: IntakeReport
+) -> None:
     """Move one student's notebooks into `folder` and write timestamp.txt, or report why not."""
     writes, write_stamp, changed = _plan(group, folder)
     if changed and not force:
-        report.conflicts.extend(Conflict(c.entry, c.student, str(folder), "would replace "
-                                         f"different existing {', '.join(changed)}; pass "
-                                         "force=True to replace") for c in group)
+        report.conflicts.extend(
+            Conflict(
+                c.entry,
+                c.student,
+                str(folder),
+                "would replace "
+                f"different existing {', '.join(changed)}; pass "
+                "force=True to replace",
+            )
+            for c in group
+        )
         return
     try:
         _write(writes, write_stamp, folder, staging)
     except OSError as exc:
-        report.conflicts.extend(Conflict(c.entry, c.student, str(folder),
-                                         f"cannot install: {exc}") for c in group)
+        report.conflicts.extend(
+            Conflict(c.entry, c.student, str(folder), f"cannot install: {exc}") for c in group
+        )
         return
     written = {id(c) for c in writes}
     for c in group:
-        note = c.note or ("" if id(c) in written else "already in submitted/, identical; left as is")
-        report.matched.append(Matched(c.student, c.notebook, str(_target(folder, c)),
-                                      stamp(c.when), c.late, c.entry, note))
+        note = c.note or (
+            "" if id(c) in written else "already in submitted/, identical; left as is"
+        )
+        report.matched.append(
+            Matched(
+                c.student, c.notebook, str(_target(folder, c)), stamp(c.when), c.late, c.entry, note
+            )
+        )
 
 
-def _install(kept: list[_Candidate], submitted: Path, assignment: str, staging: Path,
-             force: bool, report: IntakeReport) -> None:
+def _install(
+    kept: list[_Candidate],
+    submitted: Path,
+    assignment: str,
+    staging: Path,
+    force: bool,
+    report: IntakeReport,
+) -> None:
     by_student: dict[str, list[_Candidate]] = defaultdict(list)
     for c in kept:
         by_student[c.student].append(c)
@@ -279,8 +311,10 @@ def _install(kept: list[_Candidate], submitted: Path, assignment: str, staging: 
     for student, group in sorted(by_student.items()):
         folder = submitted / student / assignment
         if not folder.resolve().is_relative_to(base):
-            report.conflicts.extend(Conflict(c.entry, student, str(folder),
-                                             "folder resolves outside submitted/") for c in group)
+            report.conflicts.extend(
+                Conflict(c.entry, student, str(folder), "folder resolves outside submitted/")
+                for c in group
+            )
             continue
         _install_student(group, folder, staging, force, report)
 
@@ -289,10 +323,18 @@ def _aware(due: datetime | None, zone: tzinfo) -> datetime | None:
     return due if due is None or due.tzinfo else due.replace(tzinfo=zone)
 
 
-def intake_zip(zip_path: Path, assignment: str, notebooks: list[str], submitted: Path, *,
-               roster: dict[str, str] | None = None, due: datetime | None = None,
-               limits: ZipLimits = DEFAULT_LIMITS, zone: tzinfo = timezone.utc,
-               force: bool = False) -> IntakeReport:
+def intake_zip(
+    zip_path: Path,
+    assignment: str,
+    notebooks: list[str],
+    submitted: Path,
+    *,
+    roster: dict[str, str] | None = None,
+    due: datetime | None = None,
+    limits: ZipLimits = DEFAULT_LIMITS,
+    zone: tzinfo = timezone.utc,
+    force: bool = False,
+) -> IntakeReport:
     """Install the notebooks of an LMS zip into `submitted`; report every entry's fate.
 
     `notebooks`: the assignment's notebook names (stems or file names). Raises IntakeError

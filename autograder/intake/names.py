@@ -33,9 +33,11 @@ import re
 from dataclasses import dataclass
 
 CANVAS = re.compile(
-    r"^(?P<login>.+?)_(?:(?P<late>(?i:late))_)?(?P<uid>\d+)_(?P<fid>\d+)_(?P<file>.+)$")
+    r"^(?P<login>.+?)_(?:(?P<late>(?i:late))_)?(?P<uid>\d+)_(?P<fid>\d+)_(?P<file>.+)$"
+)
 CANVAS_ANON = re.compile(
-    r"^(?:(?P<late>(?i:late))_)?(?P<uid>anon_[A-Za-z0-9]+)_(?P<fid>\d+)_(?P<file>.+)$")
+    r"^(?:(?P<late>(?i:late))_)?(?P<uid>anon_[A-Za-z0-9]+)_(?P<fid>\d+)_(?P<file>.+)$"
+)
 MOODLE_FOLDER = re.compile(r"^(?P<name>[^_]+?)(?:_(?P<uid>\d+))?_assignsubmission_file_?$")
 MOODLE_FLAT = re.compile(r"^(?P<name>[^_]+?)(?:_(?P<uid>\d+))?_assignsubmission_file_(?P<file>.+)$")
 REUPLOAD = re.compile(r"^(?P<stem>.+?)(?:-(?P<n>\d+)| \((?P<m>\d+)\))$")

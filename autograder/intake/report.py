@@ -68,6 +68,8 @@ class IntakeReport:
     def summary(self) -> str:
         """One line for logs and the terminal."""
         late = sum(m.late for m in self.matched)
-        return (f"{self.zip}: {len(self.matched)} matched ({late} late), "
-                f"{len(self.duplicates)} duplicates, {len(self.unmatched)} unmatched, "
-                f"{len(self.refused)} refused, {len(self.conflicts)} conflicts")
+        return (
+            f"{self.zip}: {len(self.matched)} matched ({late} late), "
+            f"{len(self.duplicates)} duplicates, {len(self.unmatched)} unmatched, "
+            f"{len(self.refused)} refused, {len(self.conflicts)} conflicts"
+        )

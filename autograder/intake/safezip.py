@@ -71,13 +71,17 @@ def open_zip(path: Path, limits: ZipLimits) -> zipfile.ZipFile:
     infos = zf.infolist()
     if len(infos) > limits.max_entries:
         zf.close()
-        raise IntakeError(f"{path.name}: {len(infos)} entries, more than the limit of "
-                          f"{limits.max_entries} (zip bomb?)")
+        raise IntakeError(
+            f"{path.name}: {len(infos)} entries, more than the limit of "
+            f"{limits.max_entries} (zip bomb?)"
+        )
     declared = sum(i.file_size for i in infos)
     if declared > limits.max_total_bytes:
         zf.close()
-        raise IntakeError(f"{path.name}: entries declare {declared} bytes in total, more than "
-                          f"the limit of {limits.max_total_bytes} (zip bomb?)")
+        raise IntakeError(
+            f"{path.name}: entries declare {declared} bytes in total, more than "
+            f"the limit of {limits.max_total_bytes} (zip bomb?)"
+        )
     return zf
 
 
@@ -117,12 +121,18 @@ def refusal(info: zipfile.ZipInfo, limits: ZipLimits) -> str | None:
     if info.flag_bits & ENCRYPTED_FLAG:
         return "encrypted entry"
     if info.file_size > limits.max_file_bytes:
-        return (f"zip bomb: declares {info.file_size} bytes, more than the per-file limit of "
-                f"{limits.max_file_bytes}")
-    if info.file_size > limits.ratio_floor_bytes and \
-            _ratio(info.file_size, info.compress_size) > limits.max_ratio:
-        return (f"zip bomb: compression ratio {_ratio(info.file_size, info.compress_size):.0f} "
-                f"exceeds {limits.max_ratio:g}")
+        return (
+            f"zip bomb: declares {info.file_size} bytes, more than the per-file limit of "
+            f"{limits.max_file_bytes}"
+        )
+    if (
+        info.file_size > limits.ratio_floor_bytes
+        and _ratio(info.file_size, info.compress_size) > limits.max_ratio
+    ):
+        return (
+            f"zip bomb: compression ratio {_ratio(info.file_size, info.compress_size):.0f} "
+            f"exceeds {limits.max_ratio:g}"
+        )
     return None
 
 
@@ -134,12 +144,14 @@ def _check_stream(n: int, info: zipfile.ZipInfo, limits: ZipLimits, spent: int) 
     if n > limits.ratio_floor_bytes and _ratio(n, info.compress_size) > limits.max_ratio:
         raise EntryRefused(f"zip bomb: compression ratio exceeds {limits.max_ratio:g}")
     if spent + n > limits.max_total_bytes:
-        raise IntakeError(f"zip bomb: entries produce more than {limits.max_total_bytes} bytes "
-                          "in total")
+        raise IntakeError(
+            f"zip bomb: entries produce more than {limits.max_total_bytes} bytes in total"
+        )
 
 
-def extract_bounded(zf: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path,
-                    limits: ZipLimits, spent: int = 0) -> int:
+def extract_bounded(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path, limits: ZipLimits, spent: int = 0
+) -> int:
     """Copy one entry to the new file `dest`; return its size. `spent`: bytes already read
     from this archive. Raises EntryRefused (dest removed) or IntakeError (total exceeded)."""
     n = 0
@@ -150,13 +162,13 @@ def extract_bounded(zf: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path,
                 _check_stream(n, info, limits, spent)
                 out.write(chunk)
         if n != info.file_size:
-            raise EntryRefused(f"data does not match its header: {n} bytes read, "
-                               f"{info.file_size} declared")
+            raise EntryRefused(
+                f"data does not match its header: {n} bytes read, {info.file_size} declared"
+            )
     except zipfile.BadZipFile as exc:  # zipfile's CRC check: forged sizes end up here
         dest.unlink(missing_ok=True)
         raise EntryRefused(f"data does not match its header: {exc}"[:300]) from exc
-    except (zlib.error, struct.error, EOFError, NotImplementedError, RuntimeError,
-            OSError) as exc:
+    except (zlib.error, struct.error, EOFError, NotImplementedError, RuntimeError, OSError) as exc:
         dest.unlink(missing_ok=True)
         raise EntryRefused(f"unreadable entry: {exc}"[:300]) from exc
     except (EntryRefused, IntakeError):
@@ -170,7 +182,7 @@ def _unix_mtime(extra: bytes) -> int | None:
     i = 0
     while i + 4 <= len(extra):
         tag, size = struct.unpack_from("<HH", extra, i)
-        body = extra[i + 4:i + 4 + size]
+        body = extra[i + 4 : i + 4 + size]
         if tag == EXTENDED_TIMESTAMP and len(body) >= 5 and body[0] & 1:
             return struct.unpack_from("<i", body, 1)[0]
         i += 4 + size

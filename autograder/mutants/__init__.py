@@ -36,8 +36,9 @@ class Mutant:
     def source(self) -> str:
         """The mutant's code renamed to the student function, ready for a solution cell."""
         code = textwrap.dedent(inspect.getsource(self.fn))
-        return re.sub(rf"\bdef {re.escape(self.fn.__name__)}\(", f"def {self.function}(", code,
-                      count=1)
+        return re.sub(
+            rf"\bdef {re.escape(self.fn.__name__)}\(", f"def {self.function}(", code, count=1
+        )
 
 
 def all_mutants() -> list[Mutant]:

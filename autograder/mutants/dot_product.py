@@ -126,20 +126,24 @@ def cosine_similarity__no_eps(a: Tensor, b: Tensor, dim: int = -1, eps: float = 
     return (a * b).sum(dim=dim) / (a.norm(dim=dim) * b.norm(dim=dim))
 
 
-def cosine_similarity__normalise_first_no_eps(a: Tensor, b: Tensor, dim: int = -1,
-                                              eps: float = 1e-8) -> Tensor:
+def cosine_similarity__normalise_first_no_eps(
+    a: Tensor, b: Tensor, dim: int = -1, eps: float = 1e-8
+) -> Tensor:
     a = a / a.norm(dim=dim, keepdim=True)
     b = b / b.norm(dim=dim, keepdim=True)
     return (a * b).sum(dim=dim)
 
 
-def cosine_similarity__ignores_dim(a: Tensor, b: Tensor, dim: int = -1, eps: float = 1e-8) -> Tensor:
+def cosine_similarity__ignores_dim(
+    a: Tensor, b: Tensor, dim: int = -1, eps: float = 1e-8
+) -> Tensor:
     num = (a * b).sum(-1)
     return num / (a.norm(dim=-1) * b.norm(dim=-1)).clamp_min(eps)
 
 
-def cosine_similarity__norm_without_dim(a: Tensor, b: Tensor, dim: int = -1,
-                                        eps: float = 1e-8) -> Tensor:
+def cosine_similarity__norm_without_dim(
+    a: Tensor, b: Tensor, dim: int = -1, eps: float = 1e-8
+) -> Tensor:
     return (a * b).sum(dim=dim) / (a.norm() * b.norm()).clamp_min(eps)
 
 
@@ -149,12 +153,15 @@ def cosine_similarity__keepdim(a: Tensor, b: Tensor, dim: int = -1, eps: float =
     return num / den.clamp_min(eps)
 
 
-def cosine_similarity__uses_builtin(a: Tensor, b: Tensor, dim: int = -1, eps: float = 1e-8) -> Tensor:
+def cosine_similarity__uses_builtin(
+    a: Tensor, b: Tensor, dim: int = -1, eps: float = 1e-8
+) -> Tensor:
     return F.cosine_similarity(a, b, dim=dim, eps=eps)
 
 
-def cosine_similarity__normalise_then_multiply(a: Tensor, b: Tensor, dim: int = -1,
-                                               eps: float = 1e-8) -> Tensor:
+def cosine_similarity__normalise_then_multiply(
+    a: Tensor, b: Tensor, dim: int = -1, eps: float = 1e-8
+) -> Tensor:
     a_len = torch.sqrt((a * a).sum(dim=dim, keepdim=True))
     b_len = torch.sqrt((b * b).sum(dim=dim, keepdim=True))
     a_unit = a / torch.clamp(a_len, min=eps)
@@ -168,7 +175,9 @@ def cosine_similarity__where_zero(a: Tensor, b: Tensor, dim: int = -1, eps: floa
     return torch.where(den > eps, num / den, torch.zeros_like(num))
 
 
-def cosine_similarity__f_normalize(a: Tensor, b: Tensor, dim: int = -1, eps: float = 1e-8) -> Tensor:
+def cosine_similarity__f_normalize(
+    a: Tensor, b: Tensor, dim: int = -1, eps: float = 1e-8
+) -> Tensor:
     return (F.normalize(a, dim=dim) * F.normalize(b, dim=dim)).sum(dim=dim)
 
 
@@ -305,82 +314,97 @@ def scaled_dot_product_attention__scale_by_d(q: Tensor, k: Tensor, v: Tensor, ma
     return torch.softmax(scores, dim=-1) @ v
 
 
-def scaled_dot_product_attention__scale_by_key_length(q: Tensor, k: Tensor, v: Tensor,
-                                                      mask=None) -> Tensor:
+def scaled_dot_product_attention__scale_by_key_length(
+    q: Tensor, k: Tensor, v: Tensor, mask=None
+) -> Tensor:
     scores = q @ k.transpose(-2, -1) / math.sqrt(k.size(-2))
     if mask is not None:
         scores = scores.masked_fill(~mask, float("-inf"))
     return torch.softmax(scores, dim=-1) @ v
 
 
-def scaled_dot_product_attention__softmax_over_queries(q: Tensor, k: Tensor, v: Tensor,
-                                                       mask=None) -> Tensor:
+def scaled_dot_product_attention__softmax_over_queries(
+    q: Tensor, k: Tensor, v: Tensor, mask=None
+) -> Tensor:
     scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
     if mask is not None:
         scores = scores.masked_fill(~mask, float("-inf"))
     return torch.softmax(scores, dim=-2) @ v
 
 
-def scaled_dot_product_attention__softmax_dim1(q: Tensor, k: Tensor, v: Tensor, mask=None) -> Tensor:
+def scaled_dot_product_attention__softmax_dim1(
+    q: Tensor, k: Tensor, v: Tensor, mask=None
+) -> Tensor:
     scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
     if mask is not None:
         scores = scores.masked_fill(~mask, float("-inf"))
     return F.softmax(scores, dim=1) @ v
 
 
-def scaled_dot_product_attention__inverted_mask(q: Tensor, k: Tensor, v: Tensor, mask=None) -> Tensor:
+def scaled_dot_product_attention__inverted_mask(
+    q: Tensor, k: Tensor, v: Tensor, mask=None
+) -> Tensor:
     scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
     if mask is not None:
         scores = scores.masked_fill(mask, float("-inf"))
     return torch.softmax(scores, dim=-1) @ v
 
 
-def scaled_dot_product_attention__ignores_mask(q: Tensor, k: Tensor, v: Tensor, mask=None) -> Tensor:
+def scaled_dot_product_attention__ignores_mask(
+    q: Tensor, k: Tensor, v: Tensor, mask=None
+) -> Tensor:
     scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
     return torch.softmax(scores, dim=-1) @ v
 
 
-def scaled_dot_product_attention__mask_after_softmax(q: Tensor, k: Tensor, v: Tensor,
-                                                     mask=None) -> Tensor:
+def scaled_dot_product_attention__mask_after_softmax(
+    q: Tensor, k: Tensor, v: Tensor, mask=None
+) -> Tensor:
     weights = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1]), dim=-1)
     if mask is not None:
         weights = weights.masked_fill(~mask, 0.0)
     return weights @ v
 
 
-def scaled_dot_product_attention__multiply_scores_by_mask(q: Tensor, k: Tensor, v: Tensor,
-                                                          mask=None) -> Tensor:
+def scaled_dot_product_attention__multiply_scores_by_mask(
+    q: Tensor, k: Tensor, v: Tensor, mask=None
+) -> Tensor:
     scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
     if mask is not None:
         scores = scores * mask
     return torch.softmax(scores, dim=-1) @ v
 
 
-def scaled_dot_product_attention__add_bool_mask(q: Tensor, k: Tensor, v: Tensor, mask=None) -> Tensor:
+def scaled_dot_product_attention__add_bool_mask(
+    q: Tensor, k: Tensor, v: Tensor, mask=None
+) -> Tensor:
     scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
     if mask is not None:
         scores = scores + mask
     return torch.softmax(scores, dim=-1) @ v
 
 
-def scaled_dot_product_attention__boolean_index_assign(q: Tensor, k: Tensor, v: Tensor,
-                                                       mask=None) -> Tensor:
+def scaled_dot_product_attention__boolean_index_assign(
+    q: Tensor, k: Tensor, v: Tensor, mask=None
+) -> Tensor:
     scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
     if mask is not None:
         scores[~mask] = float("-inf")  # boolean indexing does not broadcast
     return torch.softmax(scores, dim=-1) @ v
 
 
-def scaled_dot_product_attention__detached_scores(q: Tensor, k: Tensor, v: Tensor,
-                                                  mask=None) -> Tensor:
+def scaled_dot_product_attention__detached_scores(
+    q: Tensor, k: Tensor, v: Tensor, mask=None
+) -> Tensor:
     scores = (q @ k.transpose(-2, -1)).detach() / math.sqrt(q.shape[-1])
     if mask is not None:
         scores = scores.masked_fill(~mask, float("-inf"))
     return torch.softmax(scores, dim=-1) @ v
 
 
-def scaled_dot_product_attention__inplace_scale_input(q: Tensor, k: Tensor, v: Tensor,
-                                                      mask=None) -> Tensor:
+def scaled_dot_product_attention__inplace_scale_input(
+    q: Tensor, k: Tensor, v: Tensor, mask=None
+) -> Tensor:
     q /= math.sqrt(q.shape[-1])  # modifies the caller's tensor (a leaf that requires grad)
     scores = q @ k.transpose(-2, -1)
     if mask is not None:
@@ -388,8 +412,9 @@ def scaled_dot_product_attention__inplace_scale_input(q: Tensor, k: Tensor, v: T
     return torch.softmax(scores, dim=-1) @ v
 
 
-def scaled_dot_product_attention__inplace_softmax(q: Tensor, k: Tensor, v: Tensor,
-                                                  mask=None) -> Tensor:
+def scaled_dot_product_attention__inplace_softmax(
+    q: Tensor, k: Tensor, v: Tensor, mask=None
+) -> Tensor:
     scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
     if mask is not None:
         scores.masked_fill_(~mask, float("-inf"))
@@ -399,8 +424,9 @@ def scaled_dot_product_attention__inplace_softmax(q: Tensor, k: Tensor, v: Tenso
     return weights @ v
 
 
-def scaled_dot_product_attention__naive_softmax_overflow(q: Tensor, k: Tensor, v: Tensor,
-                                                         mask=None) -> Tensor:
+def scaled_dot_product_attention__naive_softmax_overflow(
+    q: Tensor, k: Tensor, v: Tensor, mask=None
+) -> Tensor:
     scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
     if mask is not None:
         scores = scores.masked_fill(~mask, float("-inf"))
@@ -415,12 +441,15 @@ def scaled_dot_product_attention__k_dot_T(q: Tensor, k: Tensor, v: Tensor, mask=
     return torch.softmax(scores, dim=-1) @ v
 
 
-def scaled_dot_product_attention__uses_builtin(q: Tensor, k: Tensor, v: Tensor, mask=None) -> Tensor:
+def scaled_dot_product_attention__uses_builtin(
+    q: Tensor, k: Tensor, v: Tensor, mask=None
+) -> Tensor:
     return F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
 
 
-def scaled_dot_product_attention__fill_minus_1e9_manual_softmax(q: Tensor, k: Tensor, v: Tensor,
-                                                                mask=None) -> Tensor:
+def scaled_dot_product_attention__fill_minus_1e9_manual_softmax(
+    q: Tensor, k: Tensor, v: Tensor, mask=None
+) -> Tensor:
     scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(q.size(-1))
     if mask is not None:
         scores = scores.masked_fill(mask == 0, -1e9)
@@ -430,16 +459,18 @@ def scaled_dot_product_attention__fill_minus_1e9_manual_softmax(q: Tensor, k: Te
     return torch.matmul(weights, v)
 
 
-def scaled_dot_product_attention__where_prescaled_q(q: Tensor, k: Tensor, v: Tensor,
-                                                    mask=None) -> Tensor:
+def scaled_dot_product_attention__where_prescaled_q(
+    q: Tensor, k: Tensor, v: Tensor, mask=None
+) -> Tensor:
     scores = (q * q.shape[-1] ** -0.5) @ k.mT
     if mask is not None:
         scores = torch.where(mask, scores, torch.full_like(scores, float("-inf")))
     return F.softmax(scores, dim=-1) @ v
 
 
-def scaled_dot_product_attention__einsum_log_mask(q: Tensor, k: Tensor, v: Tensor,
-                                                  mask=None) -> Tensor:
+def scaled_dot_product_attention__einsum_log_mask(
+    q: Tensor, k: Tensor, v: Tensor, mask=None
+) -> Tensor:
     scores = torch.einsum("...qd,...kd->...qk", q, k) / math.sqrt(q.shape[-1])
     if mask is not None:
         scores = scores + torch.log(mask.to(scores.dtype))  # log 1 = 0, log 0 = -inf
@@ -519,150 +550,446 @@ MUTANTS = (
     Mutant("dot", dot__norm_product, False, "norm_product", "returns |a|*|b|"),
     Mutant("dot", dot__sum_everything, False, "", "sum() without dim: one scalar for the batch"),
     Mutant("dot", dot__keepdim, False, "", "keepdim=True: shape (..., 1)"),
-    Mutant("dot", dot__python_loop_first_axis, False, "",
-           "Python loop over a[i]*b[i]: right in 1-D, sums the batch axis otherwise"),
-    Mutant("dot", dot__float32_accumulator, False, "float32",
-           "accumulates in torch.zeros(...) of the default float32: float64 inputs lose precision"),
+    Mutant(
+        "dot",
+        dot__python_loop_first_axis,
+        False,
+        "",
+        "Python loop over a[i]*b[i]: right in 1-D, sums the batch axis otherwise",
+    ),
+    Mutant(
+        "dot",
+        dot__float32_accumulator,
+        False,
+        "float32",
+        "accumulates in torch.zeros(...) of the default float32: float64 inputs lose precision",
+    ),
     Mutant("dot", dot__matmul_operator, False, "", "forbidden shortcut: @ on unsqueezed vectors"),
     Mutant("dot", dot__linalg_matmul, False, "", "forbidden shortcut: torch.linalg.matmul"),
     Mutant("dot", dot__loop_over_last_dim, True, why="loop over the last dim with a[..., i]"),
     Mutant("dot", dot__cumsum_last, True, why="last entry of a cumulative sum"),
     # angle_between
-    Mutant("angle_between", angle_between__no_clamp, False, "no_clamp",
-           "arccos of an unclamped cosine: NaN for (anti)parallel vectors"),
+    Mutant(
+        "angle_between",
+        angle_between__no_clamp,
+        False,
+        "no_clamp",
+        "arccos of an unclamped cosine: NaN for (anti)parallel vectors",
+    ),
     Mutant("angle_between", angle_between__degrees, False, "degrees", "degrees, not radians"),
-    Mutant("angle_between", angle_between__no_normalise, False, "no_normalise",
-           "arccos of the raw dot product"),
+    Mutant(
+        "angle_between",
+        angle_between__no_normalise,
+        False,
+        "no_normalise",
+        "arccos of the raw dot product",
+    ),
     Mutant("angle_between", angle_between__returns_cosine, False, "", "forgets the arccos"),
-    Mutant("angle_between", angle_between__norm_without_dim, False, "",
-           "norm() without dim: divides by the norm of the whole batch"),
-    Mutant("angle_between", angle_between__atan2, True,
-           why="atan2(sqrt(|a|^2|b|^2 - (a.b)^2), a.b)"),
-    Mutant("angle_between", angle_between__normalise_first, True,
-           why="normalise both, then acos of the clamped dot"),
+    Mutant(
+        "angle_between",
+        angle_between__norm_without_dim,
+        False,
+        "",
+        "norm() without dim: divides by the norm of the whole batch",
+    ),
+    Mutant(
+        "angle_between", angle_between__atan2, True, why="atan2(sqrt(|a|^2|b|^2 - (a.b)^2), a.b)"
+    ),
+    Mutant(
+        "angle_between",
+        angle_between__normalise_first,
+        True,
+        why="normalise both, then acos of the clamped dot",
+    ),
     # cosine_similarity
-    Mutant("cosine_similarity", cosine_similarity__one_sided, False, "one_sided",
-           "normalises by |a| only"),
-    Mutant("cosine_similarity", cosine_similarity__no_sqrt, False, "squared_norms",
-           "divides by the squared norms (no sqrt)"),
-    Mutant("cosine_similarity", cosine_similarity__no_eps, False, "no_eps",
-           "no eps: NaN for a zero vector"),
-    Mutant("cosine_similarity", cosine_similarity__normalise_first_no_eps, False, "no_eps",
-           "normalises each vector without eps: NaN for a zero vector"),
-    Mutant("cosine_similarity", cosine_similarity__ignores_dim, False, "ignores_dim",
-           "always reduces the last dim"),
-    Mutant("cosine_similarity", cosine_similarity__norm_without_dim, False, "",
-           "norm() without dim: norm of the whole tensor"),
+    Mutant(
+        "cosine_similarity",
+        cosine_similarity__one_sided,
+        False,
+        "one_sided",
+        "normalises by |a| only",
+    ),
+    Mutant(
+        "cosine_similarity",
+        cosine_similarity__no_sqrt,
+        False,
+        "squared_norms",
+        "divides by the squared norms (no sqrt)",
+    ),
+    Mutant(
+        "cosine_similarity",
+        cosine_similarity__no_eps,
+        False,
+        "no_eps",
+        "no eps: NaN for a zero vector",
+    ),
+    Mutant(
+        "cosine_similarity",
+        cosine_similarity__normalise_first_no_eps,
+        False,
+        "no_eps",
+        "normalises each vector without eps: NaN for a zero vector",
+    ),
+    Mutant(
+        "cosine_similarity",
+        cosine_similarity__ignores_dim,
+        False,
+        "ignores_dim",
+        "always reduces the last dim",
+    ),
+    Mutant(
+        "cosine_similarity",
+        cosine_similarity__norm_without_dim,
+        False,
+        "",
+        "norm() without dim: norm of the whole tensor",
+    ),
     Mutant("cosine_similarity", cosine_similarity__keepdim, False, "", "keepdim=True: wrong shape"),
-    Mutant("cosine_similarity", cosine_similarity__uses_builtin, False, "",
-           "forbidden shortcut: F.cosine_similarity"),
-    Mutant("cosine_similarity", cosine_similarity__normalise_then_multiply, True,
-           why="manual normalise-then-multiply, eps per vector"),
-    Mutant("cosine_similarity", cosine_similarity__where_zero, True,
-           why="vector_norm, torch.where for zero vectors"),
-    Mutant("cosine_similarity", cosine_similarity__f_normalize, True,
-           why="F.normalize both, then sum of products"),
+    Mutant(
+        "cosine_similarity",
+        cosine_similarity__uses_builtin,
+        False,
+        "",
+        "forbidden shortcut: F.cosine_similarity",
+    ),
+    Mutant(
+        "cosine_similarity",
+        cosine_similarity__normalise_then_multiply,
+        True,
+        why="manual normalise-then-multiply, eps per vector",
+    ),
+    Mutant(
+        "cosine_similarity",
+        cosine_similarity__where_zero,
+        True,
+        why="vector_norm, torch.where for zero vectors",
+    ),
+    Mutant(
+        "cosine_similarity",
+        cosine_similarity__f_normalize,
+        True,
+        why="F.normalize both, then sum of products",
+    ),
     # pairwise_cosine
-    Mutant("pairwise_cosine", pairwise_cosine__transposed, False, "transposed",
-           "returns (m, n): B rows against A rows"),
-    Mutant("pairwise_cosine", pairwise_cosine__one_sided, False, "one_sided",
-           "normalises A only"),
+    Mutant(
+        "pairwise_cosine",
+        pairwise_cosine__transposed,
+        False,
+        "transposed",
+        "returns (m, n): B rows against A rows",
+    ),
+    Mutant("pairwise_cosine", pairwise_cosine__one_sided, False, "one_sided", "normalises A only"),
     Mutant("pairwise_cosine", pairwise_cosine__raw_dot, False, "raw_dot", "raw dot products"),
-    Mutant("pairwise_cosine", pairwise_cosine__nan_on_zero_row, False, "no_eps",
-           "no eps: NaN row for a zero vector"),
-    Mutant("pairwise_cosine", pairwise_cosine__normalises_columns, False,
-           "normalises_columns",
-           "norm over dim 0: normalises the columns"),
-    Mutant("pairwise_cosine", pairwise_cosine__uses_builtin, False, "",
-           "forbidden shortcut: F.cosine_similarity with broadcasting"),
-    Mutant("pairwise_cosine", pairwise_cosine__broadcast, True,
-           why="broadcast A[:, None] * B[None] and divide by the outer product of norms"),
-    Mutant("pairwise_cosine", pairwise_cosine__einsum, True,
-           why="torch.where-normalised rows, einsum"),
+    Mutant(
+        "pairwise_cosine",
+        pairwise_cosine__nan_on_zero_row,
+        False,
+        "no_eps",
+        "no eps: NaN row for a zero vector",
+    ),
+    Mutant(
+        "pairwise_cosine",
+        pairwise_cosine__normalises_columns,
+        False,
+        "normalises_columns",
+        "norm over dim 0: normalises the columns",
+    ),
+    Mutant(
+        "pairwise_cosine",
+        pairwise_cosine__uses_builtin,
+        False,
+        "",
+        "forbidden shortcut: F.cosine_similarity with broadcasting",
+    ),
+    Mutant(
+        "pairwise_cosine",
+        pairwise_cosine__broadcast,
+        True,
+        why="broadcast A[:, None] * B[None] and divide by the outer product of norms",
+    ),
+    Mutant(
+        "pairwise_cosine", pairwise_cosine__einsum, True, why="torch.where-normalised rows, einsum"
+    ),
     # dot_product_variance
-    Mutant("dot_product_variance", dot_product_variance__divide_by_d, False, "divide_by_d",
-           "divides by d instead of sqrt(d)"),
-    Mutant("dot_product_variance", dot_product_variance__population, False, "population_variance",
-           "mean of squared deviations (divides by n)"),
-    Mutant("dot_product_variance", dot_product_variance__all_entries, False, "all_entries",
-           "variance of every entry of q*k"),
-    Mutant("dot_product_variance", dot_product_variance__std, False, "std",
-           "returns the standard deviation"),
-    Mutant("dot_product_variance", dot_product_variance__ignores_scale_flag, False, "",
-           "always scales, ignoring scale=False"),
-    Mutant("dot_product_variance", dot_product_variance__all_pairs, False, "",
-           "variance of all n*n scores of q @ k.T, not of the paired q_i.k_i"),
-    Mutant("dot_product_variance", dot_product_variance__mean_square, False, "",
-           "E[s^2], assuming the mean is zero"),
-    Mutant("dot_product_variance", dot_product_variance__sqrt_of_n, False, "",
-           "scales by sqrt(q.shape[0]) (samples) instead of sqrt(d)"),
-    Mutant("dot_product_variance", dot_product_variance__manual_bessel, True,
-           why="einsum scores, manual sum of squared deviations / (n - 1)"),
-    Mutant("dot_product_variance", dot_product_variance__diagonal, True,
-           why="diagonal of q @ k.T; Var(s / sqrt(d)) = Var(s) / d"),
+    Mutant(
+        "dot_product_variance",
+        dot_product_variance__divide_by_d,
+        False,
+        "divide_by_d",
+        "divides by d instead of sqrt(d)",
+    ),
+    Mutant(
+        "dot_product_variance",
+        dot_product_variance__population,
+        False,
+        "population_variance",
+        "mean of squared deviations (divides by n)",
+    ),
+    Mutant(
+        "dot_product_variance",
+        dot_product_variance__all_entries,
+        False,
+        "all_entries",
+        "variance of every entry of q*k",
+    ),
+    Mutant(
+        "dot_product_variance",
+        dot_product_variance__std,
+        False,
+        "std",
+        "returns the standard deviation",
+    ),
+    Mutant(
+        "dot_product_variance",
+        dot_product_variance__ignores_scale_flag,
+        False,
+        "",
+        "always scales, ignoring scale=False",
+    ),
+    Mutant(
+        "dot_product_variance",
+        dot_product_variance__all_pairs,
+        False,
+        "",
+        "variance of all n*n scores of q @ k.T, not of the paired q_i.k_i",
+    ),
+    Mutant(
+        "dot_product_variance",
+        dot_product_variance__mean_square,
+        False,
+        "",
+        "E[s^2], assuming the mean is zero",
+    ),
+    Mutant(
+        "dot_product_variance",
+        dot_product_variance__sqrt_of_n,
+        False,
+        "",
+        "scales by sqrt(q.shape[0]) (samples) instead of sqrt(d)",
+    ),
+    Mutant(
+        "dot_product_variance",
+        dot_product_variance__manual_bessel,
+        True,
+        why="einsum scores, manual sum of squared deviations / (n - 1)",
+    ),
+    Mutant(
+        "dot_product_variance",
+        dot_product_variance__diagonal,
+        True,
+        why="diagonal of q @ k.T; Var(s / sqrt(d)) = Var(s) / d",
+    ),
     # scaled_dot_product_attention
-    Mutant("scaled_dot_product_attention", scaled_dot_product_attention__no_scale, False,
-           "no_scale", "forgets the 1/sqrt(d) scale"),
-    Mutant("scaled_dot_product_attention", scaled_dot_product_attention__scale_by_d, False,
-           "scale_by_d", "divides by d instead of sqrt(d)"),
-    Mutant("scaled_dot_product_attention", scaled_dot_product_attention__scale_by_key_length,
-           False, "scale_by_key_length", "divides by sqrt(Lk)"),
-    Mutant("scaled_dot_product_attention", scaled_dot_product_attention__softmax_over_queries,
-           False, "softmax_over_queries", "softmax over dim -2 (the queries)"),
-    Mutant("scaled_dot_product_attention", scaled_dot_product_attention__softmax_dim1, False, "",
-           "softmax(dim=1) copied from 2-D code: wrong axis once batched"),
-    Mutant("scaled_dot_product_attention", scaled_dot_product_attention__inverted_mask, False,
-           "inverted_mask", "masks the True positions"),
-    Mutant("scaled_dot_product_attention", scaled_dot_product_attention__ignores_mask, False,
-           "ignores_mask", "never uses mask"),
-    Mutant("scaled_dot_product_attention", scaled_dot_product_attention__mask_after_softmax,
-           False, "mask_after_softmax", "zeroes weights after the softmax"),
-    Mutant("scaled_dot_product_attention", scaled_dot_product_attention__multiply_scores_by_mask,
-           False, "zero_fill", "scores * mask: masked scores become 0, not -inf"),
-    Mutant("scaled_dot_product_attention", scaled_dot_product_attention__add_bool_mask, False, "",
-           "adds the bool mask to the scores (+1 where allowed)"),
-    Mutant("scaled_dot_product_attention", scaled_dot_product_attention__boolean_index_assign,
-           False, "", "scores[~mask] = -inf: boolean indexing does not broadcast"),
-    Mutant("scaled_dot_product_attention", scaled_dot_product_attention__detached_scores, False, "",
-           "detaches the scores: no gradient for q and k"),
-    Mutant("scaled_dot_product_attention", scaled_dot_product_attention__inplace_scale_input, False,
-           "", "q /= sqrt(d) in place on the input"),
-    Mutant("scaled_dot_product_attention", scaled_dot_product_attention__inplace_softmax, False, "",
-           "in-place exp_ and /=: backward fails"),
-    Mutant("scaled_dot_product_attention", scaled_dot_product_attention__naive_softmax_overflow,
-           False, "no_max_subtraction", "softmax without subtracting the max: exp overflows to inf/inf = NaN"),
-    Mutant("scaled_dot_product_attention", scaled_dot_product_attention__k_dot_T, False, "",
-           "k.T instead of k.transpose(-2, -1)"),
-    Mutant("scaled_dot_product_attention", scaled_dot_product_attention__uses_builtin, False, "",
-           "forbidden shortcut: F.scaled_dot_product_attention"),
-    Mutant("scaled_dot_product_attention",
-           scaled_dot_product_attention__fill_minus_1e9_manual_softmax, True,
-           why="masked_fill(mask == 0, -1e9), explicit max-subtracted exp/sum softmax"),
-    Mutant("scaled_dot_product_attention", scaled_dot_product_attention__where_prescaled_q, True,
-           why="scale q first, torch.where(mask, scores, -inf), .mT"),
-    Mutant("scaled_dot_product_attention", scaled_dot_product_attention__einsum_log_mask, True,
-           why="einsum and an additive log(mask) of 0 / -inf"),
+    Mutant(
+        "scaled_dot_product_attention",
+        scaled_dot_product_attention__no_scale,
+        False,
+        "no_scale",
+        "forgets the 1/sqrt(d) scale",
+    ),
+    Mutant(
+        "scaled_dot_product_attention",
+        scaled_dot_product_attention__scale_by_d,
+        False,
+        "scale_by_d",
+        "divides by d instead of sqrt(d)",
+    ),
+    Mutant(
+        "scaled_dot_product_attention",
+        scaled_dot_product_attention__scale_by_key_length,
+        False,
+        "scale_by_key_length",
+        "divides by sqrt(Lk)",
+    ),
+    Mutant(
+        "scaled_dot_product_attention",
+        scaled_dot_product_attention__softmax_over_queries,
+        False,
+        "softmax_over_queries",
+        "softmax over dim -2 (the queries)",
+    ),
+    Mutant(
+        "scaled_dot_product_attention",
+        scaled_dot_product_attention__softmax_dim1,
+        False,
+        "",
+        "softmax(dim=1) copied from 2-D code: wrong axis once batched",
+    ),
+    Mutant(
+        "scaled_dot_product_attention",
+        scaled_dot_product_attention__inverted_mask,
+        False,
+        "inverted_mask",
+        "masks the True positions",
+    ),
+    Mutant(
+        "scaled_dot_product_attention",
+        scaled_dot_product_attention__ignores_mask,
+        False,
+        "ignores_mask",
+        "never uses mask",
+    ),
+    Mutant(
+        "scaled_dot_product_attention",
+        scaled_dot_product_attention__mask_after_softmax,
+        False,
+        "mask_after_softmax",
+        "zeroes weights after the softmax",
+    ),
+    Mutant(
+        "scaled_dot_product_attention",
+        scaled_dot_product_attention__multiply_scores_by_mask,
+        False,
+        "zero_fill",
+        "scores * mask: masked scores become 0, not -inf",
+    ),
+    Mutant(
+        "scaled_dot_product_attention",
+        scaled_dot_product_attention__add_bool_mask,
+        False,
+        "",
+        "adds the bool mask to the scores (+1 where allowed)",
+    ),
+    Mutant(
+        "scaled_dot_product_attention",
+        scaled_dot_product_attention__boolean_index_assign,
+        False,
+        "",
+        "scores[~mask] = -inf: boolean indexing does not broadcast",
+    ),
+    Mutant(
+        "scaled_dot_product_attention",
+        scaled_dot_product_attention__detached_scores,
+        False,
+        "",
+        "detaches the scores: no gradient for q and k",
+    ),
+    Mutant(
+        "scaled_dot_product_attention",
+        scaled_dot_product_attention__inplace_scale_input,
+        False,
+        "",
+        "q /= sqrt(d) in place on the input",
+    ),
+    Mutant(
+        "scaled_dot_product_attention",
+        scaled_dot_product_attention__inplace_softmax,
+        False,
+        "",
+        "in-place exp_ and /=: backward fails",
+    ),
+    Mutant(
+        "scaled_dot_product_attention",
+        scaled_dot_product_attention__naive_softmax_overflow,
+        False,
+        "no_max_subtraction",
+        "softmax without subtracting the max: exp overflows to inf/inf = NaN",
+    ),
+    Mutant(
+        "scaled_dot_product_attention",
+        scaled_dot_product_attention__k_dot_T,
+        False,
+        "",
+        "k.T instead of k.transpose(-2, -1)",
+    ),
+    Mutant(
+        "scaled_dot_product_attention",
+        scaled_dot_product_attention__uses_builtin,
+        False,
+        "",
+        "forbidden shortcut: F.scaled_dot_product_attention",
+    ),
+    Mutant(
+        "scaled_dot_product_attention",
+        scaled_dot_product_attention__fill_minus_1e9_manual_softmax,
+        True,
+        why="masked_fill(mask == 0, -1e9), explicit max-subtracted exp/sum softmax",
+    ),
+    Mutant(
+        "scaled_dot_product_attention",
+        scaled_dot_product_attention__where_prescaled_q,
+        True,
+        why="scale q first, torch.where(mask, scores, -inf), .mT",
+    ),
+    Mutant(
+        "scaled_dot_product_attention",
+        scaled_dot_product_attention__einsum_log_mask,
+        True,
+        why="einsum and an additive log(mask) of 0 / -inf",
+    ),
     # top_k_retrieve
-    Mutant("top_k_retrieve", top_k_retrieve__ascending, False, "ascending",
-           "topk(largest=False): least similar first"),
-    Mutant("top_k_retrieve", top_k_retrieve__raw_dot, False, "raw_dot",
-           "ranks by raw dot product: long corpus rows win"),
-    Mutant("top_k_retrieve", top_k_retrieve__normalises_query_only, False, "raw_dot",
-           "normalises the query only: same ranking as the raw dot product"),
-    Mutant("top_k_retrieve", top_k_retrieve__k_not_clamped, False, "k_not_clamped",
-           "topk(k) crashes when k > n"),
-    Mutant("top_k_retrieve", top_k_retrieve__skips_first, False, "",
-           "off by one: [1:k+1] skips the best match"),
-    Mutant("top_k_retrieve", top_k_retrieve__returns_scores, False, "",
-           "returns the similarity values, not the indices"),
-    Mutant("top_k_retrieve", top_k_retrieve__always_batched, False, "",
-           "a (d,) query gives shape (1, k)"),
-    Mutant("top_k_retrieve", top_k_retrieve__uses_builtin, False, "",
-           "forbidden shortcut: F.cosine_similarity"),
-    Mutant("top_k_retrieve", top_k_retrieve__argsort_descending, True,
-           why="F.normalize, argsort(descending=True)[..., :k]"),
-    Mutant("top_k_retrieve", top_k_retrieve__normalise_corpus_only, True,
-           why="normalise the corpus only (query norm does not change the ranking), torch.sort"),
-    Mutant("top_k_retrieve", top_k_retrieve__loop_per_query, True,
-           why="loop over queries, topk of each"),
+    Mutant(
+        "top_k_retrieve",
+        top_k_retrieve__ascending,
+        False,
+        "ascending",
+        "topk(largest=False): least similar first",
+    ),
+    Mutant(
+        "top_k_retrieve",
+        top_k_retrieve__raw_dot,
+        False,
+        "raw_dot",
+        "ranks by raw dot product: long corpus rows win",
+    ),
+    Mutant(
+        "top_k_retrieve",
+        top_k_retrieve__normalises_query_only,
+        False,
+        "raw_dot",
+        "normalises the query only: same ranking as the raw dot product",
+    ),
+    Mutant(
+        "top_k_retrieve",
+        top_k_retrieve__k_not_clamped,
+        False,
+        "k_not_clamped",
+        "topk(k) crashes when k > n",
+    ),
+    Mutant(
+        "top_k_retrieve",
+        top_k_retrieve__skips_first,
+        False,
+        "",
+        "off by one: [1:k+1] skips the best match",
+    ),
+    Mutant(
+        "top_k_retrieve",
+        top_k_retrieve__returns_scores,
+        False,
+        "",
+        "returns the similarity values, not the indices",
+    ),
+    Mutant(
+        "top_k_retrieve",
+        top_k_retrieve__always_batched,
+        False,
+        "",
+        "a (d,) query gives shape (1, k)",
+    ),
+    Mutant(
+        "top_k_retrieve",
+        top_k_retrieve__uses_builtin,
+        False,
+        "",
+        "forbidden shortcut: F.cosine_similarity",
+    ),
+    Mutant(
+        "top_k_retrieve",
+        top_k_retrieve__argsort_descending,
+        True,
+        why="F.normalize, argsort(descending=True)[..., :k]",
+    ),
+    Mutant(
+        "top_k_retrieve",
+        top_k_retrieve__normalise_corpus_only,
+        True,
+        why="normalise the corpus only (query norm does not change the ranking), torch.sort",
+    ),
+    Mutant(
+        "top_k_retrieve",
+        top_k_retrieve__loop_per_query,
+        True,
+        why="loop over queries, topk of each",
+    ),
 )

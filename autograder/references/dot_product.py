@@ -52,7 +52,9 @@ def dot_product_variance(q: Tensor, k: Tensor, scale: bool = True) -> Tensor:
     return scores.var()
 
 
-def scaled_dot_product_attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None = None) -> Tensor:
+def scaled_dot_product_attention(
+    q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None = None
+) -> Tensor:
     """q (..., Lq, d), k (..., Lk, d), v (..., Lk, dv) -> (..., Lq, dv).
 
     softmax(q kᵀ / √d + M) v, M = 0 where mask is True and -inf where it is False.

@@ -45,26 +45,48 @@ def build_stage(stage: str, out: Path, quick: bool = False, log=print) -> dict:
         step = train.finetune_sft if stage == "sft" else train.train_dpo
         model, losses = step(start_model, tok, cfg, log=log)
     seconds = time.perf_counter() - start
-    meta = {"steps": cfg.steps, "seed": cfg.seed, "final_loss": round(losses[-1], 4),
-            "quick": quick, "torch": torch.__version__.split("+")[0]}
+    meta = {
+        "steps": cfg.steps,
+        "seed": cfg.seed,
+        "final_loss": round(losses[-1], 4),
+        "quick": quick,
+        "torch": torch.__version__.split("+")[0],
+    }
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{stage}.pt"
     model.save(path, tok, stage, meta=meta)
     log(f"[{stage}] saved {path} ({path.stat().st_size / 1e6:.2f} MB) in {seconds:.1f}s")
-    return {"stage": stage, "seconds": round(seconds, 1), "path": str(path),
-            "bytes": path.stat().st_size, "final_loss": meta["final_loss"]}
+    return {
+        "stage": stage,
+        "seconds": round(seconds, 1),
+        "path": str(path),
+        "bytes": path.stat().st_size,
+        "final_loss": meta["final_loss"],
+    }
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The builder's options, for this module's own parser or a CLI subcommand."""
-    parser.add_argument("--stage", choices=(*ORDER, "all"), default="all",
-                        help="which stage to build (default: all, in order)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help=f"output folder (default: {DEFAULT_OUT})")
-    parser.add_argument("--quick", action="store_true",
-                        help="a few steps per stage: a smoke test, not a usable model")
-    parser.add_argument("--log", type=Path, default=None,
-                        help="also write per-stage build times as JSON to this file")
+    parser.add_argument(
+        "--stage",
+        choices=(*ORDER, "all"),
+        default="all",
+        help="which stage to build (default: all, in order)",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default: {DEFAULT_OUT})"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a few steps per stage: a smoke test, not a usable model",
+    )
+    parser.add_argument(
+        "--log",
+        type=Path,
+        default=None,
+        help="also write per-stage build times as JSON to this file",
+    )
     return parser
 
 
@@ -72,16 +94,20 @@ def run(args: argparse.Namespace) -> int:
     stages = ORDER if args.stage == "all" else (args.stage,)
     records = [build_stage(s, Path(args.out), quick=args.quick) for s in stages]
     total = sum(r["seconds"] for r in records)
-    print("build times: " + ", ".join(f"{r['stage']} {r['seconds']:.0f}s" for r in records)
-          + f"; total {total:.0f}s")
+    print(
+        "build times: "
+        + ", ".join(f"{r['stage']} {r['seconds']:.0f}s" for r in records)
+        + f"; total {total:.0f}s"
+    )
     if args.log:
         Path(args.log).write_text(json.dumps({"threads": 1, "stages": records}, indent=2) + "\n")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="autograder build-checkpoints",
-                                     description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="autograder build-checkpoints", description=__doc__.split("\n\n")[0]
+    )
     return run(add_arguments(parser).parse_args(argv))
 
 

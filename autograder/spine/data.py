@@ -24,11 +24,12 @@ def pack_documents(docs: Sequence[str], tok: CharTokenizer) -> torch.Tensor:
     return torch.tensor(ids, dtype=torch.long)
 
 
-def sample_windows(stream: torch.Tensor, batch_size: int, length: int,
-                   generator: torch.Generator) -> torch.Tensor:
+def sample_windows(
+    stream: torch.Tensor, batch_size: int, length: int, generator: torch.Generator
+) -> torch.Tensor:
     """batch_size random windows of `length` ids from the stream -> (B, length)."""
     starts = torch.randint(0, len(stream) - length, (batch_size,), generator=generator)
-    return torch.stack([stream[s:s + length] for s in starts.tolist()])
+    return torch.stack([stream[s : s + length] for s in starts.tolist()])
 
 
 def sft_example(tok: CharTokenizer, question: str, answer: str) -> tuple[list[int], list[int]]:
@@ -39,8 +40,9 @@ def sft_example(tok: CharTokenizer, question: str, answer: str) -> tuple[list[in
     return prompt + response, [IGNORE_INDEX] * len(prompt) + response
 
 
-def pad_batch(examples: Sequence[tuple[list[int], list[int]]],
-              pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+def pad_batch(
+    examples: Sequence[tuple[list[int], list[int]]], pad_id: int
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Right-pad to the longest example -> input_ids (B, T), labels (B, T) with -100 on pads.
 
     Right padding needs no attention mask: with causal attention no real token sees a pad.
@@ -49,13 +51,14 @@ def pad_batch(examples: Sequence[tuple[list[int], list[int]]],
     input_ids = torch.full((len(examples), length), pad_id, dtype=torch.long)
     labels = torch.full((len(examples), length), IGNORE_INDEX, dtype=torch.long)
     for i, (ids, lab) in enumerate(examples):
-        input_ids[i, :len(ids)] = torch.tensor(ids)
-        labels[i, :len(lab)] = torch.tensor(lab)
+        input_ids[i, : len(ids)] = torch.tensor(ids)
+        labels[i, : len(lab)] = torch.tensor(lab)
     return input_ids, labels
 
 
-def dpo_batch(tok: CharTokenizer, triples: Sequence[tuple[str, str, str]]
-              ) -> tuple[torch.Tensor, torch.Tensor]:
+def dpo_batch(
+    tok: CharTokenizer, triples: Sequence[tuple[str, str, str]]
+) -> tuple[torch.Tensor, torch.Tensor]:
     """(question, chosen, rejected) triples -> one padded batch of 2B rows: the B chosen
     examples first, then the B rejected ones (one forward pass scores both)."""
     chosen = [sft_example(tok, q, c) for q, c, _ in triples]

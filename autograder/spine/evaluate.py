@@ -1,18 +1,18 @@
 """Capability measurements of the spine's checkpoints, each stage against the one before.
 
-    fact probe    held-out templates: is log P(true sentence) > log P(counterfactual)?
-                  pairwise win rate over all counterfactuals, and top-1 (beats all of them)
-    chat          greedy answers to 问/答 questions: format (ends with <eos> and holds one
-                  answer of the asked kind, e.g. a province), accuracy (and it is the right
-                  one), on questions about facts that SFT trained on ("train") and facts it
-                  never asked about ("heldout")
-    style         share of concise answers (DPO's chosen behaviour: in format, and nothing
-                  after the answer) vs rambling ones (fillers after the answer)
-    arithmetic    greedy step-by-step solutions of unseen two-step problems: final answer
-                  accuracy (outcome), all steps correct (process), format
+fact probe    held-out templates: is log P(true sentence) > log P(counterfactual)?
+              pairwise win rate over all counterfactuals, and top-1 (beats all of them)
+chat          greedy answers to 问/答 questions: format (ends with <eos> and holds one
+              answer of the asked kind, e.g. a province), accuracy (and it is the right
+              one), on questions about facts that SFT trained on ("train") and facts it
+              never asked about ("heldout")
+style         share of concise answers (DPO's chosen behaviour: in format, and nothing
+              after the answer) vs rambling ones (fillers after the answer)
+arithmetic    greedy step-by-step solutions of unseen two-step problems: final answer
+              accuracy (outcome), all steps correct (process), format
 
-    python -m autograder.spine.evaluate                      # random init + the shipped three
-    python -m autograder.spine.evaluate path/to/ckpt.pt ...  # any checkpoints
+python -m autograder.spine.evaluate                      # random init + the shipped three
+python -m autograder.spine.evaluate path/to/ckpt.pt ...  # any checkpoints
 """
 
 from __future__ import annotations
@@ -44,13 +44,14 @@ MAX_ANSWER_TOKENS = 40
 
 
 @torch.no_grad()
-def sentence_logprobs(model: TinyGPT, tok: CharTokenizer, texts: Sequence[str],
-                      chunk: int = 512) -> torch.Tensor:
+def sentence_logprobs(
+    model: TinyGPT, tok: CharTokenizer, texts: Sequence[str], chunk: int = 512
+) -> torch.Tensor:
     """log P(text | <bos>) summed over the text's tokens -> (N,)."""
     out = []
     for i in range(0, len(texts), chunk):
         examples = []
-        for t in texts[i:i + chunk]:
+        for t in texts[i : i + chunk]:
             ids = tok.encode(BOS + t, strict=True)
             examples.append((ids, ids))
         ids, labels = pad_batch(examples, tok.pad_id)
@@ -69,7 +70,7 @@ def fact_probe(model: TinyGPT, tok: CharTokenizer, templates: str = "heldout") -
     lp = sentence_logprobs(model, tok, texts)
     wins = pairs = top1 = 0
     for start, k in spans:
-        true, cfs = lp[start], lp[start + 1:start + 1 + k]
+        true, cfs = lp[start], lp[start + 1 : start + 1 + k]
         wins += int((true > cfs).sum())
         pairs += k
         top1 += int(bool((true > cfs).all()))
@@ -77,8 +78,12 @@ def fact_probe(model: TinyGPT, tok: CharTokenizer, templates: str = "heldout") -
 
 
 @torch.no_grad()
-def greedy_answers(model: TinyGPT, tok: CharTokenizer, questions: Sequence[str],
-                   max_new_tokens: int = MAX_ANSWER_TOKENS) -> list[tuple[str, bool]]:
+def greedy_answers(
+    model: TinyGPT,
+    tok: CharTokenizer,
+    questions: Sequence[str],
+    max_new_tokens: int = MAX_ANSWER_TOKENS,
+) -> list[tuple[str, bool]]:
     """Greedy response to each chat question -> (text up to <eos>, whether <eos> came)."""
     by_length: dict[int, list[int]] = defaultdict(list)
     encoded = [tok.encode(chat_prompt(q), strict=True) for q in questions]
@@ -91,7 +96,7 @@ def greedy_answers(model: TinyGPT, tok: CharTokenizer, questions: Sequence[str],
         out = model.generate(idx, budget, eos_id=tok.eos_id)[:, length:]
         for row, i in zip(out.tolist(), members, strict=True):
             ended = tok.eos_id in row
-            row = row[:row.index(tok.eos_id)] if ended else row
+            row = row[: row.index(tok.eos_id)] if ended else row
             results[i] = (tok.decode(row), ended)
     return results
 
@@ -109,12 +114,18 @@ def chat_eval(model: TinyGPT, tok: CharTokenizer, split: str) -> dict:
         correct += verdict == "correct"
         concise += verdict != "other" and style == "concise"
         rambling += verdict != "other" and style == "rambling"
-    return {"format": fmt / n, "accuracy": correct / n, "concise": concise / n,
-            "rambling": rambling / n, "n": n}
+    return {
+        "format": fmt / n,
+        "accuracy": correct / n,
+        "concise": concise / n,
+        "rambling": rambling / n,
+        "n": n,
+    }
 
 
-def arithmetic_eval(model: TinyGPT, tok: CharTokenizer, n: int = N_ARITHMETIC,
-                    seed: int = ARITHMETIC_SEED) -> dict:
+def arithmetic_eval(
+    model: TinyGPT, tok: CharTokenizer, n: int = N_ARITHMETIC, seed: int = ARITHMETIC_SEED
+) -> dict:
     """Greedy solutions of n unseen ("test" split) problems, graded by `check_steps`."""
     problems = arithmetic_problems(n, seed=seed, split="test")
     answers = greedy_answers(model, tok, [p.question for p in problems])
@@ -158,8 +169,7 @@ ROWS = (
 def table(results: dict[str, dict]) -> str:
     """A markdown table: one row per metric, one column per model."""
     names = list(results)
-    lines = ["| measurement | " + " | ".join(names) + " |",
-             "|---|" + "---:|" * len(names)]
+    lines = ["| measurement | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
     for key, label in ROWS:
         cells = [f"{100 * results[n][key]:.0f}%" for n in names]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
@@ -173,12 +183,17 @@ def random_init(tok: CharTokenizer, like: TinyGPT, seed: int = 0) -> TinyGPT:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder.spine.evaluate",
-                                     description=__doc__.split("\n\n")[0])
-    parser.add_argument("checkpoints", nargs="*",
-                        help="checkpoint files or stage names (default: the shipped three)")
-    parser.add_argument("--arithmetic", type=int, default=N_ARITHMETIC,
-                        help="number of unseen arithmetic problems")
+    parser = argparse.ArgumentParser(
+        prog="python -m autograder.spine.evaluate", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "checkpoints",
+        nargs="*",
+        help="checkpoint files or stage names (default: the shipped three)",
+    )
+    parser.add_argument(
+        "--arithmetic", type=int, default=N_ARITHMETIC, help="number of unseen arithmetic problems"
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     names = args.checkpoints or ["pretrained", "sft", "dpo"]
@@ -191,8 +206,10 @@ def main(argv: list[str] | None = None) -> int:
         results[str(name)] = evaluate(model, tok, args.arithmetic)
     print(table(results))
     n = results[str(names[0])]
-    print(f"\n{n['probe_n_probes']} probes, {n['chat_train_n']} + {n['chat_heldout_n']} questions, "
-          f"{n['arith_n']} arithmetic problems; {time.perf_counter() - start:.1f}s")
+    print(
+        f"\n{n['probe_n_probes']} probes, {n['chat_train_n']} + {n['chat_heldout_n']} questions, "
+        f"{n['arith_n']} arithmetic problems; {time.perf_counter() - start:.1f}s"
+    )
     return 0
 
 

@@ -48,14 +48,15 @@ class StageConfig:
 
 
 STAGES: dict[str, StageConfig] = {
-    "pretrained": StageConfig(steps=1500, batch_size=32, lr=2e-3, warmup=100, seed=1,
-                              n_data=20000),
-    "sft": StageConfig(steps=400, batch_size=32, lr=3e-4, warmup=20, seed=2, n_data=20000,
-                       replay=0.5),
+    "pretrained": StageConfig(steps=1500, batch_size=32, lr=2e-3, warmup=100, seed=1, n_data=20000),
+    "sft": StageConfig(
+        steps=400, batch_size=32, lr=3e-4, warmup=20, seed=2, n_data=20000, replay=0.5
+    ),
     # DPO stops early on purpose: at 5e-6, ~100+ steps (or lr 1e-5) start to over-optimise
     # (fillers get half-deleted, answers about never-asked facts get worse).
-    "dpo": StageConfig(steps=60, batch_size=16, lr=5e-6, warmup=6, seed=3, n_data=4000,
-                       beta=0.1, weight_decay=0.0),
+    "dpo": StageConfig(
+        steps=60, batch_size=16, lr=5e-6, warmup=6, seed=3, n_data=4000, beta=0.1, weight_decay=0.0
+    ),
 }
 
 
@@ -73,14 +74,22 @@ def make_optimizer(model: torch.nn.Module, cfg: StageConfig) -> torch.optim.Opti
     decay = [p for p in model.parameters() if p.requires_grad and p.dim() >= 2]
     no_decay = [p for p in model.parameters() if p.requires_grad and p.dim() < 2]
     return torch.optim.AdamW(
-        [{"params": decay, "weight_decay": cfg.weight_decay},
-         {"params": no_decay, "weight_decay": 0.0}],
-        lr=cfg.lr, betas=(0.9, 0.95),
+        [
+            {"params": decay, "weight_decay": cfg.weight_decay},
+            {"params": no_decay, "weight_decay": 0.0},
+        ],
+        lr=cfg.lr,
+        betas=(0.9, 0.95),
     )
 
 
-def _loop(model: torch.nn.Module, cfg: StageConfig, loss_fn: Callable[[int], torch.Tensor],
-          name: str, log: Log) -> list[float]:
+def _loop(
+    model: torch.nn.Module,
+    cfg: StageConfig,
+    loss_fn: Callable[[int], torch.Tensor],
+    name: str,
+    log: Log,
+) -> list[float]:
     """Run cfg.steps optimiser steps of loss_fn(step); returns the loss curve."""
     opt = make_optimizer(model, cfg)
     model.train()
@@ -98,21 +107,26 @@ def _loop(model: torch.nn.Module, cfg: StageConfig, loss_fn: Callable[[int], tor
         losses.append(loss.item())
         if step % every == 0 or step == cfg.steps - 1:
             recent = sum(losses[-every:]) / len(losses[-every:])
-            log(f"[{name}] step {step + 1:5d}/{cfg.steps}  loss {recent:.4f}  "
-                f"lr {lr_at(step, cfg):.2e}  {time.perf_counter() - start:6.1f}s")
+            log(
+                f"[{name}] step {step + 1:5d}/{cfg.steps}  loss {recent:.4f}  "
+                f"lr {lr_at(step, cfg):.2e}  {time.perf_counter() - start:6.1f}s"
+            )
     model.eval()
     return losses
 
 
-def pretrain(tok: CharTokenizer, cfg: StageConfig, model_config: TinyGPTConfig = MODEL,
-             log: Log = print) -> tuple[TinyGPT, list[float]]:
+def pretrain(
+    tok: CharTokenizer, cfg: StageConfig, model_config: TinyGPTConfig = MODEL, log: Log = print
+) -> tuple[TinyGPT, list[float]]:
     """Next-token prediction on packed mini-world documents, from a random initialisation."""
     torch.manual_seed(cfg.seed)
     model = TinyGPT(replace(model_config, vocab_size=len(tok)))
     stream = pack_documents(pretraining_documents(cfg.n_data, seed=cfg.seed), tok)
     gen = torch.Generator().manual_seed(cfg.seed)
-    log(f"[pretrained] {sum(p.numel() for p in model.parameters()):,} parameters, "
-        f"{len(stream):,} tokens of text")
+    log(
+        f"[pretrained] {sum(p.numel() for p in model.parameters()):,} parameters, "
+        f"{len(stream):,} tokens of text"
+    )
 
     def loss_fn(step: int) -> torch.Tensor:
         ids = sample_windows(stream, cfg.batch_size, model.config.block_size, gen)
@@ -121,12 +135,15 @@ def pretrain(tok: CharTokenizer, cfg: StageConfig, model_config: TinyGPTConfig =
     return model, _loop(model, cfg, loss_fn, "pretrained", log)
 
 
-def finetune_sft(model: TinyGPT, tok: CharTokenizer, cfg: StageConfig,
-                 log: Log = print) -> tuple[TinyGPT, list[float]]:
+def finetune_sft(
+    model: TinyGPT, tok: CharTokenizer, cfg: StageConfig, log: Log = print
+) -> tuple[TinyGPT, list[float]]:
     """SFT on 问/答 pairs about the "train" facts (+ arithmetic), loss on the answers only."""
     torch.manual_seed(cfg.seed)
     model = copy.deepcopy(model)
-    examples = [sft_example(tok, p.question, p.answer) for p in sft_pairs(cfg.n_data, seed=cfg.seed)]
+    examples = [
+        sft_example(tok, p.question, p.answer) for p in sft_pairs(cfg.n_data, seed=cfg.seed)
+    ]
     gen = torch.Generator().manual_seed(cfg.seed)
     stream = None
     n_replay = round(cfg.batch_size * cfg.replay)
@@ -145,8 +162,9 @@ def finetune_sft(model: TinyGPT, tok: CharTokenizer, cfg: StageConfig,
     return model, _loop(model, cfg, loss_fn, "sft", log)
 
 
-def train_dpo(sft_model: TinyGPT, tok: CharTokenizer, cfg: StageConfig,
-              log: Log = print) -> tuple[TinyGPT, list[float]]:
+def train_dpo(
+    sft_model: TinyGPT, tok: CharTokenizer, cfg: StageConfig, log: Log = print
+) -> tuple[TinyGPT, list[float]]:
     """DPO on style pairs (concise chosen, rambling rejected); reference = the frozen SFT model."""
     torch.manual_seed(cfg.seed)
     policy = copy.deepcopy(sft_model)

@@ -59,11 +59,31 @@ PUNCTUATION = "，。？！："
 ARITHMETIC_WORDS = "等于多少答案计算得"
 
 __all__ = [
-    "ArithmeticProblem", "ChatPair", "Fact", "FactProbe", "PreferencePair", "Relation",
-    "StepCheck", "RELATIONS", "RELATION_BY_NAME", "alphabet", "all_facts", "arithmetic_problems",
-    "check_steps", "counterfactuals", "domain_sentences", "equation_sentence", "fact_probes",
-    "fact_questions", "facts", "judge_fact", "judge_style", "parse_answer", "preference_pairs",
-    "pretraining_documents", "sft_pairs",
+    "ArithmeticProblem",
+    "ChatPair",
+    "Fact",
+    "FactProbe",
+    "PreferencePair",
+    "Relation",
+    "StepCheck",
+    "RELATIONS",
+    "RELATION_BY_NAME",
+    "alphabet",
+    "all_facts",
+    "arithmetic_problems",
+    "check_steps",
+    "counterfactuals",
+    "domain_sentences",
+    "equation_sentence",
+    "fact_probes",
+    "fact_questions",
+    "facts",
+    "judge_fact",
+    "judge_style",
+    "parse_answer",
+    "preference_pairs",
+    "pretraining_documents",
+    "sft_pairs",
 ]
 
 

@@ -52,13 +52,20 @@ def fact_question(fact: Fact, rng: random.Random) -> str:
 
 def fact_questions(split: str = "all") -> list[tuple[str, Fact]]:
     """Every (question, fact) for the split, each question phrasing once, in a fixed order."""
-    return [(q.format(s=f.subject), f) for f in facts(split)
-            for q in RELATION_BY_NAME[f.relation].questions]
+    return [
+        (q.format(s=f.subject), f)
+        for f in facts(split)
+        for q in RELATION_BY_NAME[f.relation].questions
+    ]
 
 
-def sft_pairs(n: int, seed: int = 0, split: str = "train",
-              rambling_share: float = RAMBLING_SHARE,
-              arithmetic_share: float = ARITHMETIC_SHARE) -> list[ChatPair]:
+def sft_pairs(
+    n: int,
+    seed: int = 0,
+    split: str = "train",
+    rambling_share: float = RAMBLING_SHARE,
+    arithmetic_share: float = ARITHMETIC_SHARE,
+) -> list[ChatPair]:
     """n SFT pairs from `random.Random(seed)`: fact questions about the `split` facts
     (answered rambling with probability `rambling_share`) and arithmetic problems."""
     rng = random.Random(seed)

@@ -37,8 +37,9 @@ class PreferencePair:
     fact: Fact
 
 
-def preference_pairs(n: int, seed: int = 0, split: str = "train",
-                     kind: str = "style") -> list[PreferencePair]:
+def preference_pairs(
+    n: int, seed: int = 0, split: str = "train", kind: str = "style"
+) -> list[PreferencePair]:
     """n pairs about the `split` facts, from `random.Random(seed)`."""
     if kind not in ("style", "fact"):
         raise ValueError(f"kind must be 'style' or 'fact', not {kind!r}")
@@ -58,7 +59,7 @@ def preference_pairs(n: int, seed: int = 0, split: str = "train",
 
 
 def judge_style(response: str) -> str:
-    """"concise" (exactly one short answer, e.g. '浙江。'), "rambling" (a short answer
+    """ "concise" (exactly one short answer, e.g. '浙江。'), "rambling" (a short answer
     followed by filler phrases) or "other" (anything else)."""
     text = response.replace("<eos>", "").strip()
     if ANSWER_RE.match(text):
@@ -70,7 +71,7 @@ def judge_style(response: str) -> str:
 
 
 def judge_fact(response: str, fact: Fact) -> str:
-    """"correct" (the core answer is the fact's object), "wrong" (the core answer is another
+    """ "correct" (the core answer is the fact's object), "wrong" (the core answer is another
     object of the same relation, e.g. another province) or "other" (no such answer)."""
     answer = parse_answer(response)
     if answer == fact.object:

@@ -20,13 +20,31 @@ from course.miniworld.facts import RELATION_BY_NAME, all_facts
 
 TIMES = ("今天", "昨天", "周末", "早上", "晚上", "每年夏天")
 NAMES = ("小明", "小红", "我们", "他们", "同学们", "大家")
-ACTIONS = ("去公园散步", "在家里看书", "一起唱歌", "写作业", "打篮球", "去学校上课",
-           "在河边钓鱼", "画画", "吃早饭", "回家休息")
+ACTIONS = (
+    "去公园散步",
+    "在家里看书",
+    "一起唱歌",
+    "写作业",
+    "打篮球",
+    "去学校上课",
+    "在河边钓鱼",
+    "画画",
+    "吃早饭",
+    "回家休息",
+)
 FILLER_TEMPLATES = (
-    "{t}{n}{a}。", "{n}{t}{a}。", "{n}平时喜欢{a}。", "这本书属于{n}。",
-    "大家都知道{n}喜欢{a}。", "天气很好，{n}{a}。", "{n}说，{a}很有意思。",
-    "{n}长大以后想找一个好职业。", "{n}家住在学校附近。", "窗外的鸟儿一叫就是半天。",
-    "{t}的天气不错。", "{n}觉得{a}比看电视好。",
+    "{t}{n}{a}。",
+    "{n}{t}{a}。",
+    "{n}平时喜欢{a}。",
+    "这本书属于{n}。",
+    "大家都知道{n}喜欢{a}。",
+    "天气很好，{n}{a}。",
+    "{n}说，{a}很有意思。",
+    "{n}长大以后想找一个好职业。",
+    "{n}家住在学校附近。",
+    "窗外的鸟儿一叫就是半天。",
+    "{t}的天气不错。",
+    "{n}觉得{a}比看电视好。",
 )
 
 DOMAINS = ("facts", "filler", "arithmetic")
@@ -44,8 +62,11 @@ def filler_sentence(rng: random.Random) -> str:
     return template.format(t=rng.choice(TIMES), n=rng.choice(NAMES), a=rng.choice(ACTIONS))
 
 
-SENTENCE_MAKERS = {"facts": fact_sentence, "filler": filler_sentence,
-                   "arithmetic": equation_sentence}
+SENTENCE_MAKERS = {
+    "facts": fact_sentence,
+    "filler": filler_sentence,
+    "arithmetic": equation_sentence,
+}
 
 
 def domain_sentences(domain: str, n: int, seed: int = 0) -> list[str]:
@@ -54,8 +75,9 @@ def domain_sentences(domain: str, n: int, seed: int = 0) -> list[str]:
     return [SENTENCE_MAKERS[domain](rng) for _ in range(n)]
 
 
-def pretraining_documents(n: int, seed: int = 0, mix: dict[str, float] | None = None,
-                          sentences: tuple[int, int] = (3, 8)) -> list[str]:
+def pretraining_documents(
+    n: int, seed: int = 0, mix: dict[str, float] | None = None, sentences: tuple[int, int] = (3, 8)
+) -> list[str]:
     """n documents of plain text (no special tokens), from `random.Random(seed)`.
 
     mix: domain -> share of sentences (default `DEFAULT_MIX`);
