@@ -25,6 +25,7 @@ from nbformat import NotebookNode, v4
 from autograder.sandbox import Limits, Sandbox, kill_all
 
 MEMORY_ERRORS = ("MemoryError", "can't allocate memory", "DefaultCPUAllocator")
+CPU_ERRORS = ("CPU time limit exceeded",)
 
 
 @dataclass
@@ -120,12 +121,12 @@ def _kernel_pid(client: NotebookClient) -> int | None:
         return None
 
 
-def _memory_trouble(notebook: NotebookNode) -> bool:
+def _errors_mention(notebook: NotebookNode, markers: tuple[str, ...]) -> bool:
     for cell in notebook.cells:
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
                 text = f"{out.get('ename', '')} {out.get('evalue', '')}"
-                if any(marker in text for marker in MEMORY_ERRORS):
+                if any(marker in text for marker in markers):
                     return True
     return False
 
@@ -177,7 +178,9 @@ def execute(
         kill_all(sandbox)  # whatever the kernel left running (forks, sleepers)
     if expired.is_set():
         status, message = "timeout", f"the notebook ran past {limits.notebook_timeout}s"
-    elif _memory_trouble(client.nb):
+    elif _errors_mention(client.nb, CPU_ERRORS):
+        status, message = "timeout", f"used up its CPU time ({limits.cpu_seconds} s)"
+    elif _errors_mention(client.nb, MEMORY_ERRORS):
         status, message = "memory", f"ran out of memory (cap {limits.memory_mb} MB)"
     elif status == "ok" and client.timed_out:
         status, message = "timeout", f"a cell ran past {limits.cell_timeout}s and was interrupted"

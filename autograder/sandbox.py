@@ -37,7 +37,7 @@ class Limits:
     cell_timeout: int = 60  # s of wall clock per cell; the cell is interrupted, the run goes on
     notebook_timeout: int = 300  # s of wall clock per notebook; the kernel is killed
     memory_mb: int = 3072  # address space of the kernel (RLIMIT_AS); torch needs ~1 GB
-    cpu_seconds: int = 240  # CPU time of the kernel (RLIMIT_CPU); SIGXCPU ends it
+    cpu_seconds: int = 240  # CPU time of the kernel (RLIMIT_CPU): then errors; +10 s: killed
     max_processes: int = 64  # tasks in the kernel's pids cgroup (or RLIMIT_NPROC as non-root)
     max_file_mb: int = 64  # largest file the kernel may write (RLIMIT_FSIZE)
     max_output_kb: int = 2048  # outputs kept per notebook; the rest is dropped with a note
@@ -95,13 +95,14 @@ if cfg["cgroup"]:
         pass
 limits = cfg["limits"]
 mb = 1024 * 1024
-for name, value in (("RLIMIT_AS", limits["memory_mb"] * mb),
-                    ("RLIMIT_CPU", limits["cpu_seconds"]),
-                    ("RLIMIT_FSIZE", limits["max_file_mb"] * mb),
-                    ("RLIMIT_NPROC", limits["max_processes"]),
-                    ("RLIMIT_CORE", 0)):
+cpu = limits["cpu_seconds"]  # soft: SIGXCPU (an exception in the kernel); hard: killed
+for name, soft, hard in (("RLIMIT_AS", limits["memory_mb"] * mb, limits["memory_mb"] * mb),
+                         ("RLIMIT_CPU", cpu, cpu + 10),
+                         ("RLIMIT_FSIZE", limits["max_file_mb"] * mb, limits["max_file_mb"] * mb),
+                         ("RLIMIT_NPROC", limits["max_processes"], limits["max_processes"]),
+                         ("RLIMIT_CORE", 0, 0)):
     try:
-        resource.setrlimit(getattr(resource, name), (value, value))
+        resource.setrlimit(getattr(resource, name), (soft, hard))
     except (ValueError, OSError, AttributeError):
         pass
 os.chdir(cfg["workdir"])
@@ -111,7 +112,7 @@ os.execve(cfg["python"], [cfg["python"], "-m", "ipykernel_launcher", "-f", sys.a
 '''
 
 BLOCKER = r'''
-"""Startup hook of a grading kernel: the instructor package is not importable here."""
+"""Startup hook of a grading kernel: no instructor package here; CPU cap raises an error."""
 import importlib.abc, sys
 
 class _NoInstructorCode(importlib.abc.MetaPathFinder):
@@ -121,6 +122,14 @@ class _NoInstructorCode(importlib.abc.MetaPathFinder):
         return None
 
 sys.meta_path.insert(0, _NoInstructorCode())
+
+import signal
+
+def _cpu_exhausted(signum, frame):  # RLIMIT_CPU's soft limit: say so instead of dying
+    raise TimeoutError("CPU time limit exceeded (RLIMIT_CPU)")
+
+if hasattr(signal, "SIGXCPU"):
+    signal.signal(signal.SIGXCPU, _cpu_exhausted)
 '''
 
 
