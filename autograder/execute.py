@@ -136,7 +136,6 @@ def execute(
     sandbox: Sandbox,
     evidence_files: dict[str, Path],
     limits: Limits = Limits(),
-    max_evidence_bytes: int = 64 * 1024 * 1024,
 ) -> Execution:
     """Run `notebook` in `sandbox`; evidence_files maps grade_id -> expected outputs file."""
     client = _GradingClient(
@@ -148,7 +147,7 @@ def execute(
         resources={"metadata": {"path": str(sandbox.workdir)}},
         max_output_bytes=limits.max_output_kb * 1024,
         evidence_files=evidence_files,
-        max_evidence_bytes=max_evidence_bytes,
+        max_evidence_bytes=limits.max_evidence_mb * 1024 * 1024,
     )
     expired = threading.Event()
 

@@ -16,9 +16,8 @@ from nbformat import NotebookNode
 
 from autograder import checks
 from autograder.assemble import GradeCell, nbgrader_meta
+from autograder.sandbox import Limits
 from course.evidence import file_stem
-
-MAX_EVIDENCE_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -56,8 +55,8 @@ def _cell_error(notebook: NotebookNode, grade_id: str) -> str:
     return ""
 
 
-def load_record(data: bytes) -> dict:
-    if len(data) > MAX_EVIDENCE_BYTES:
+def load_record(data: bytes, max_bytes: int = Limits().max_evidence_mb * 1024 * 1024) -> dict:
+    if len(data) > max_bytes:
         raise ValueError(f"evidence too large ({len(data)} bytes)")
     record = torch.load(io.BytesIO(data), weights_only=True)
     if not isinstance(record, dict):

@@ -32,7 +32,7 @@ from course.evidence import EVIDENCE_DIR_ENV
 
 @dataclass(frozen=True)
 class Limits:
-    """Per-notebook limits; every field is an `autograder grade` option (see its --help)."""
+    """Per-notebook limits; all but max_evidence_mb are `autograder grade` options (--help)."""
 
     cell_timeout: int = 60  # s of wall clock per cell; the cell is interrupted, the run goes on
     notebook_timeout: int = 300  # s of wall clock per notebook; the kernel is killed
@@ -41,6 +41,7 @@ class Limits:
     max_processes: int = 64  # tasks in the kernel's pids cgroup (or RLIMIT_NPROC as non-root)
     max_file_mb: int = 64  # largest file the kernel may write (RLIMIT_FSIZE)
     max_output_kb: int = 2048  # outputs kept per notebook; the rest is dropped with a note
+    max_evidence_mb: int = 64  # evidence file per grade cell; larger scores 0 (malformed)
     network: bool = False  # False: a private network namespace with no interfaces up
 
 
