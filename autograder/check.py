@@ -35,6 +35,7 @@ class Case:
     kwargs: dict = field(default_factory=dict)
     grad: tuple[int, ...] = ()  # positional args whose gradient is compared
     graded: torch.Tensor | None = None  # bool mask over output elements that count (judge-only)
+    raises: str = ""  # the call must raise this exception type, e.g. "ValueError" (so must the ref)
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,9 @@ class Check:
     forbidden: tuple[str, ...] = ()
     oracles: tuple[Oracle, ...] = ()
     seed: int = 0
+    # applied to the reference's and the student's value before comparing, for answers that
+    # are only defined up to a symmetry (e.g. the sign of a PCA component)
+    canonical: Callable | None = None
 
     # ---- kernel-facing half -------------------------------------------------------------
     def build_cases(self) -> list[Case]:
@@ -125,9 +129,9 @@ class Check:
         if not _well_formed(record, self.id, len(cases)):
             failure = Failure("*", "评分证据不完整或不属于本题 (evidence missing or malformed)")
             return Verdict(self.id, self.title, 0.0, self.points, (failure,))
-        results = record["results"]
-        expected = run_cases(self.reference, spec, enforce=False)["results"]
-        broken = [c.name for c, e in zip(cases, expected, strict=True) if not e["ok"]]
+        results = self._canonical(record["results"])
+        expected = self._canonical(run_cases(self.reference, spec, enforce=False)["results"])
+        broken = [c.name for c, e in zip(cases, expected, strict=True) if not _as_meant(c, e)]
         if broken:  # a grader bug must never turn into points for a matching student error
             raise RuntimeError(f"reference of {self.id} fails on cases {broken}")
         failures = []
@@ -150,13 +154,26 @@ class Check:
 
     def _matching_oracle(self, spec: dict, cases: list[Case], results: list) -> Oracle | None:
         for oracle in self.oracles:
-            mistaken = run_cases(oracle.fn, spec, enforce=False)["results"]
+            mistaken = self._canonical(run_cases(oracle.fn, spec, enforce=False)["results"])
             if all(
                 compare(m, g, c.graded, self.rtol, self.atol, self.exact, nan_ok=True) is None
                 for c, m, g in zip(cases, mistaken, results, strict=True)
             ):
                 return oracle
         return None
+
+    def _canonical(self, results: list) -> list:
+        if self.canonical is None:
+            return results
+        out = []
+        for r in results:
+            if isinstance(r, dict) and r.get("ok"):
+                try:
+                    r = {**r, "value": self.canonical(r["value"])}
+                except Exception:  # a malformed value is left for compare() to reject
+                    pass
+            out.append(r)
+        return out
 
     def run(self, fn: Callable) -> Verdict:
         """In-process: both halves at once (in-kernel mode and mutant tests)."""
@@ -190,7 +207,7 @@ def compare(
         return "评分证据格式错误 (malformed evidence)"
     if not want["ok"]:  # only oracles raise: they match an error of the same exception type
         same = not got["ok"] and _error_type(got) == _error_type(want)
-        return None if same else "结果与预期不符"
+        return None if same else f"应当抛出 {_error_type(want)}（should raise），结果与预期不符"
     if not got["ok"]:
         return f"运行出错：{got.get('error', '')}"
     reason = _compare_value(want["value"], got.get("value"), graded, rtol, atol, exact, nan_ok)
@@ -208,6 +225,13 @@ def compare(
         if reason:
             return f"梯度（gradient）{reason}"
     return None
+
+
+def _as_meant(case: Case, result: dict) -> bool:
+    """The reference did what the case means: returned a value, or raised `case.raises`."""
+    if case.raises:
+        return not result["ok"] and _error_type(result) == case.raises
+    return bool(result["ok"])
 
 
 def _error_type(result: dict) -> str:
@@ -233,6 +257,10 @@ def _compare_value(
             if reason:
                 return reason
         return None
+    if isinstance(want, str):  # e.g. a word
+        if not isinstance(got, str):
+            return f"返回类型不对：期望 str，得到 {type(got).__name__}"
+        return None if got == want else f"结果不对：期望 {want!r}，得到 {got!r}"
     if isinstance(want, torch.Tensor) and not isinstance(got, torch.Tensor):
         return f"返回类型不对：期望 Tensor，得到 {type(got).__name__}"
     w = want if isinstance(want, torch.Tensor) else torch.tensor(want)
