@@ -123,24 +123,23 @@ def _skipgram_edge_cases(gen: torch.Generator) -> list[Case]:
     ]
 
 
-def _sg_rows(ids, window, keep_self=False, exclusive=False, by_offset=False, wrap=False):
+def _sg_rows(ids, window, keep_self=False, short_right=False, by_offset=False, wrap=False):
     n = ids.shape[0]
-    reach = window - 1 if exclusive else window
-    offsets = [o for o in range(-reach, reach + 1) if keep_self or o != 0]
+    offsets = [o for o in range(-window, window + 1) if keep_self or o != 0]
+    if short_right:  # range(i - window, i + window): the right side stops one short
+        offsets = [o for o in offsets if o < window]
     rows = []
     if by_offset:
         for o in offsets:
             for i in range(n):
                 if 0 <= i + o < n:
                     rows.append((int(ids[i]), int(ids[i + o])))
-    else:
-        for i in range(n):
-            for o in offsets:
-                j = i + o
-                if wrap and -n <= j < n:
-                    rows.append((int(ids[i]), int(ids[j])))
-                elif 0 <= j < n:
-                    rows.append((int(ids[i]), int(ids[j])))
+        return torch.tensor(rows, dtype=torch.int64).reshape(-1, 2)
+    for i in range(n):
+        for o in offsets:
+            j = i + o
+            if (wrap and j < n) or 0 <= j < n:
+                rows.append((int(ids[i]), int(ids[j])))  # wrap: ids[-1] is the last id
     return torch.tensor(rows, dtype=torch.int64).reshape(-1, 2)
 
 
@@ -152,8 +151,8 @@ SKIPGRAM_ORACLES = (
     ),
     Oracle(
         "window_exclusive",
-        lambda ids, window: _sg_rows(ids, window, exclusive=True),
-        "窗口差了一：window=2 时距离 1 和 2 的词都算上下文（range 的右端要 +1）。",
+        lambda ids, window: _sg_rows(ids, window, short_right=True),
+        "窗口差了一：window=2 时左右距离 1 和 2 的词都算上下文（range 的右端要写 i + window + 1）。",
     ),
     Oracle(
         "ordered_by_offset",
