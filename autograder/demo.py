@@ -33,6 +33,10 @@ DEMO_MUTANTS = (
     "scaled_dot_product_attention__no_scale",
     "top_k_retrieve__ascending",
     "scaled_dot_product_attention__fill_minus_1e9_manual_softmax",
+    # L-3
+    "sgns_loss__negatives_sign",
+    "analogy__no_exclusion",
+    "glove_loss__masked_fill_log",
 )
 
 NOISE = (
