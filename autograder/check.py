@@ -222,6 +222,8 @@ class Check:
             reason = compare(
                 want, got, case.graded, self.rtol, self.atol, self.exact, causes=self.nan_causes
             )
+            if reason and case.raises and isinstance(got, dict) and got.get("ok"):
+                reason = f"应当抛出 {case.raises}（should raise {case.raises}），但函数正常返回了"
             if reason:
                 if isinstance(got, dict) and got.get("ok") is False:
                     first_error = first_error or str(got.get("error", ""))
@@ -358,7 +360,7 @@ def compare(
         return "评分证据格式错误 (malformed evidence)"
     if not want["ok"]:  # only oracles raise: they match an error of the same exception type
         same = not got["ok"] and _error_type(got) == _error_type(want)
-        return None if same else f"应当抛出 {_error_type(want)}（should raise），结果与预期不符"
+        return None if same else "结果与预期不符"
     if not got["ok"]:
         return f"运行出错：{got.get('error', '')}"
     reason = _compare_value(
