@@ -70,6 +70,7 @@ def _notebook_run() -> wordworld.SGNSRun:
 def test_word2vec_analogies_rank_first():
     run = _notebook_run()
     assert run.losses[-1] < run.losses[0] - 1.0
+    assert run.pairs.shape[1] == 2 and run.pairs.dtype == torch.int64
     ranks = []
     for a, b, c, expected in QUESTIONS:
         ranked = ref.analogy(run.vectors, run.vocab, a, b, c, k=len(run.vocab) - 3)
@@ -116,6 +117,24 @@ def test_gender_is_a_direction_not_a_coordinate():
     energy = (ref.probe_direction(vectors, female) ** 2).sort(descending=True).values
     assert energy[0] < 0.5  # the largest coordinate carries well under half (measured: 32%)
     assert int((energy.cumsum(0) < 0.9).sum()) + 1 >= 4  # measured: 6 of 16 for 90%
+
+
+def test_adam_matches_torch_optim_adam():
+    gen = torch.Generator().manual_seed(0)
+    ours = [
+        torch.randn(4, 3, generator=gen).requires_grad_(),
+        torch.randn(5, generator=gen).requires_grad_(),
+    ]
+    theirs = [p.detach().clone().requires_grad_() for p in ours]
+    opt_ours, opt_theirs = wordworld.Adam(ours, lr=0.05), torch.optim.Adam(theirs, lr=0.05)
+    for step in range(5):
+        for params, opt in ((ours, opt_ours), (theirs, opt_theirs)):
+            opt.zero_grad()
+            loss = (params[0] ** 2).sum() * (step + 1) + params[1].sin().sum()
+            loss.backward()
+            opt.step()
+    for a, b in zip(ours, theirs, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
 
 
 def test_glove_training_lowers_the_cost():
