@@ -9,9 +9,9 @@ from __future__ import annotations
 import functools
 
 from autograder.check import Check
-from autograder.checks import dot_product
+from autograder.checks import dot_product, math_foundations
 
-MODULES = (dot_product,)
+MODULES = (math_foundations, dot_product)
 
 
 @functools.cache

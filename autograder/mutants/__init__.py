@@ -42,6 +42,6 @@ class Mutant:
 
 
 def all_mutants() -> list[Mutant]:
-    from autograder.mutants import dot_product
+    from autograder.mutants import dot_product, math_foundations
 
-    return [*dot_product.MUTANTS]
+    return [*math_foundations.MUTANTS, *dot_product.MUTANTS]
