@@ -7,7 +7,6 @@ kl_divergence, bigram_model). Natural logarithms throughout.
 
 from __future__ import annotations
 
-
 import torch
 from torch import Tensor
 
