@@ -49,6 +49,8 @@ def _conditional_value_cases(gen: torch.Generator) -> list[Case]:
         Case("counts_not_normalised", (counts, 0)),
         Case("float64_given_minus1", (torch.rand(4, 6, generator=gen, dtype=F64), -1)),
         Case("three_variables", (torch.rand(2, 3, 4, generator=gen) + 0.1, 1)),
+        Case("one_row", (torch.rand(1, 4, generator=gen) + 0.1, 0)),
+        Case("one_column_given_rows", (torch.rand(3, 1, generator=gen) + 0.1, 0)),
     ]
 
 
@@ -61,6 +63,7 @@ def _conditional_zero_cases(gen: torch.Generator) -> list[Case]:
         Case("zero_row_given_rows", (a, 0)),
         Case("zero_column_given_columns_f64", (b, 1)),
         Case("zero_row_given_columns", (a, 1)),
+        Case("single_zero_row", (torch.zeros(1, 3), 0)),
     ]
 
 
@@ -117,6 +120,8 @@ def _mean_var_value_cases(gen: torch.Generator) -> list[Case]:
         Case("die_float64", (torch.arange(1, 7, dtype=F64), torch.full((6,), 1 / 6, dtype=F64))),
         Case("shifted_values", (_randn(gen, 7) * 3 + 10, _probs(gen, 7))),
         Case("point_mass", (torch.tensor([4.0, -2.0, 7.0]), torch.tensor([0.0, 1.0, 0.0]))),
+        Case("single_outcome", (torch.tensor([5.0]), torch.tensor([1.0]))),
+        Case("shared_values_two_rows", (torch.tensor([0.0, 1.0, 2.0]), _probs(gen, 2, 3))),
     ]
 
 
@@ -219,6 +224,7 @@ def _entropy_value_cases(gen: torch.Generator) -> list[Case]:
         Case("uniform_8", (torch.full((8,), 0.125),)),
         Case("batched", (_probs(gen, 5, 7),)),
         Case("float64", (_probs(gen, 3, 10, dtype=F64),)),
+        Case("batch_of_one", (_probs(gen, 1, 5),)),
     ]
 
 
@@ -236,6 +242,7 @@ def _entropy_dim_cases(gen: torch.Generator) -> list[Case]:
         Case("dim0", (_probs(gen, 6, 3, dim=0),), {"dim": 0}),
         Case("dim1_of_3d", (_probs(gen, 2, 6, 3, dim=1),), {"dim": 1}),
         Case("dim_minus2_f64", (_probs(gen, 5, 2, dtype=F64, dim=-2),), {"dim": -2}),
+        Case("dim0_one_column", (_probs(gen, 4, 1, dim=0),), {"dim": 0}),
     ]
 
 
@@ -292,6 +299,7 @@ def _kl_value_cases(gen: torch.Generator) -> list[Case]:
         Case("float64", (_probs(gen, 3, 9, dtype=F64), _probs(gen, 3, 9, dtype=F64))),
         Case("broadcast_q", (_probs(gen, 4, 6), _probs(gen, 6))),
         Case("broadcast_p", (_probs(gen, 6), _probs(gen, 4, 6))),
+        Case("batch_of_one", (_probs(gen, 1, 6), _probs(gen, 1, 6))),
     ]
 
 
@@ -304,6 +312,7 @@ def _kl_zero_cases(gen: torch.Generator) -> list[Case]:
         Case("zero_in_q_gives_inf", (torch.tensor([0.5, 0.5]), torch.tensor([1.0, 0.0]))),
         Case("same_distribution_f64", (_with_zeros(gen, 3, 5, dtype=F64),) * 2),
         Case("mixed_rows", (_with_zeros(gen, 4, 5), _with_zeros(gen, 4, 5))),
+        Case("zero_in_shared_q_gives_inf", (p, torch.tensor([0.5, 0.5, 0.0]))),
     ]
 
 
@@ -316,6 +325,12 @@ def _kl_dim_cases(gen: torch.Generator) -> list[Case]:
             {"dim": 1},
         ),
         Case("size1_dim", (torch.ones(4, 1), torch.ones(4, 1)), {"dim": -1}),
+        # q (5, 3) broadcasts against p (2, 5, 3); dim=1 refers to the broadcast shape
+        Case(
+            "dim1_q_broadcast",
+            (_probs(gen, 2, 5, 3, dim=1), _probs(gen, 5, 3, dim=0)),
+            {"dim": 1},
+        ),
     ]
 
 
@@ -391,6 +406,11 @@ def _ce_zero_cases(gen: torch.Generator) -> list[Case]:
         Case("zero_in_p_and_q", (p, q)),
         Case("zero_in_q_gives_inf", (torch.tensor([0.5, 0.5]), torch.tensor([1.0, 0.0]))),
         Case("zeros_f64_dim0", (_with_zeros(gen, 3, 4, dtype=F64).T,) * 2, {"dim": 0}),
+        Case(
+            "one_hot_rows_shared_q",
+            (torch.tensor([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]), torch.tensor([0.3, 0.7, 0.0])),
+        ),
+        Case("batch_of_one", (torch.tensor([[0.0, 1.0]]), torch.tensor([[0.0, 1.0]]))),
     ]
 
 
@@ -432,6 +452,8 @@ def _logits_value_cases(gen: torch.Generator) -> list[Case]:
         Case("batched_soft", (_randn(gen, 5, 7) * 2, _probs(gen, 5, 7))),
         Case("float64", (_randn(gen, 3, 9, dtype=F64), _probs(gen, 3, 9, dtype=F64))),
         Case("dim0", (_randn(gen, 6, 4), _probs(gen, 6, 4, dim=0)), {"dim": 0}),
+        Case("shared_target", (_randn(gen, 2, 4), _probs(gen, 4))),
+        Case("batch_of_one", (_randn(gen, 1, 5), _probs(gen, 1, 5))),
     ]
 
 
@@ -445,6 +467,7 @@ def _logits_large_cases(gen: torch.Generator) -> list[Case]:
         # (float32 keeps only 3 decimals at 1e4); exp(1e4) still overflows in float64
         Case("shift_1e4_f64", (_randn(gen, 3, 5, dtype=F64) + 1e4, _probs(gen, 3, 5, dtype=F64))),
         Case("x1000_f64", (_randn(gen, 2, 5, dtype=F64) * 1000, _probs(gen, 2, 5, dtype=F64))),
+        Case("x1000_one_row_shared_target", (_randn(gen, 1, 6) * 1000, one_hot[1])),
     ]
 
 
@@ -456,6 +479,7 @@ def _logits_grad_cases(gen: torch.Generator) -> list[Case]:
             (_randn(gen, 3, 5, dtype=F64) * 100, _probs(gen, 3, 5, dtype=F64)),
             grad=(0,),
         ),
+        Case("grad_one_row_shared_target", (_randn(gen, 1, 5) * 3, _probs(gen, 5)), grad=(0,)),
     ]
 
 
@@ -518,6 +542,7 @@ def _bigram_count_cases(gen: torch.Generator) -> list[Case]:
         Case("hand", (torch.tensor([0, 1, 2, 1, 2, 0]), 3)),
         Case("random_v7", (_ids(gen, 300, 7), 7)),
         Case("skewed_v5", (torch.tensor([0, 0, 0, 1, 0, 2, 3, 4, 0, 1, 1, 0]), 5)),
+        Case("vocabulary_of_one", (torch.tensor([0, 0, 0]), 1)),
     ]
 
 
@@ -722,6 +747,7 @@ def _perplexity_cases(gen: torch.Generator) -> list[Case]:
         Case("random_v7", (_chain(gen, 7), _ids(gen, 40, 7))),
         Case("float64", (_chain(gen, 6, F64), _ids(gen, 25, 6))),
         Case("two_tokens", (P, torch.tensor([1, 0]))),
+        Case("one_state", (torch.ones(1, 1), torch.tensor([0, 0, 0]))),
     ]
 
 
@@ -730,6 +756,7 @@ def _perplexity_zero_cases(gen: torch.Generator) -> list[Case]:
     return [
         Case("zero_probability_gives_inf", (P, torch.tensor([0, 1, 2, 0, 0]))),
         Case("zeros_elsewhere_finite", (P, torch.tensor([0, 1, 2, 2, 1, 0, 1]))),
+        Case("zero_probability_f64", (P.double(), torch.tensor([2, 2, 1, 1]))),
     ]
 
 
@@ -801,6 +828,8 @@ def _matmul_value_cases(gen: torch.Generator) -> list[Case]:
         ),
         Case("4x3_3x5", (_randn(gen, 4, 3), _randn(gen, 3, 5))),
         Case("square_4x4", (_randn(gen, 4, 4), _randn(gen, 4, 4))),
+        Case("row_times_matrix", (_randn(gen, 1, 3), _randn(gen, 3, 2))),
+        Case("matrix_times_stack", (_randn(gen, 4, 3), _randn(gen, 2, 3, 5))),
         Case(
             "float64_cancellation",
             (
@@ -825,7 +854,14 @@ def _matmul_batch_cases(gen: torch.Generator) -> list[Case]:
 
 
 def _matmul_grad_cases(gen: torch.Generator) -> list[Case]:
-    return [Case("grads_A_B", (_randn(gen, 3, 4), _randn(gen, 4, 2)), grad=(0, 1))]
+    return [
+        Case("grads_A_B", (_randn(gen, 3, 4), _randn(gen, 4, 2)), grad=(0, 1)),
+        Case(
+            "grads_batched_f64",
+            (_randn(gen, 2, 1, 3, dtype=F64), _randn(gen, 3, 4, dtype=F64)),
+            grad=(0, 1),
+        ),
+    ]
 
 
 def _mm_a_bt(A, B):
@@ -871,6 +907,7 @@ def _linear_value_cases(gen: torch.Generator) -> list[Case]:
         ),
         Case("batch_4x5_to_3", (_randn(gen, 4, 5), _randn(gen, 3, 5), _randn(gen, 3))),
         Case("square_no_bias", (_randn(gen, 6, 4), _randn(gen, 4, 4)), {"b": None}),
+        Case("d_in_1", (_randn(gen, 3, 1), _randn(gen, 2, 1), _randn(gen, 2))),
         Case(
             "float64",
             (_randn(gen, 2, 3, dtype=F64), _randn(gen, 5, 3, dtype=F64), _randn(gen, 5, dtype=F64)),
@@ -898,6 +935,11 @@ def _linear_grad_cases(gen: torch.Generator) -> list[Case]:
     return [
         Case(
             "grads_x_W_b", (_randn(gen, 2, 3, 4), _randn(gen, 5, 4), _randn(gen, 5)), grad=(0, 1, 2)
+        ),
+        Case(
+            "grads_vector_f64",
+            (_randn(gen, 4, dtype=F64), _randn(gen, 1, 4, dtype=F64), _randn(gen, 1, dtype=F64)),
+            grad=(0, 1, 2),
         ),
     ]
 
@@ -941,6 +983,7 @@ CHECKS = (
         _conditional_value_cases,
         ref.conditional,
         oracles=CONDITIONAL_ORACLES,
+        nan_causes="边缘概率为 0 时 0/0 = NaN？先判断边缘概率是否为 0（torch.where），这一片按约定为 0",
     ),
     Check(
         "L-1/conditional/zero_marginal",
@@ -950,6 +993,7 @@ CHECKS = (
         _conditional_zero_cases,
         ref.conditional,
         oracles=CONDITIONAL_ORACLES,
+        nan_causes="边缘概率为 0 时 0/0 = NaN？先判断边缘概率是否为 0（torch.where），这一片按约定为 0",
     ),
     Check(
         "L-1/mean_var/values",
@@ -980,6 +1024,7 @@ CHECKS = (
         ref.entropy,
         forbidden=ENTROPY_FORBIDDEN,
         oracles=ENTROPY_ORACLES,
+        nan_causes="p = 0 时 0·log 0 = 0·(−∞) = NaN？用 torch.where（先把 log 的输入里 0 换成 1）或 torch.xlogy",
     ),
     Check(
         "L-1/entropy/zeros",
@@ -990,6 +1035,7 @@ CHECKS = (
         ref.entropy,
         forbidden=ENTROPY_FORBIDDEN,
         oracles=ENTROPY_ORACLES,
+        nan_causes="p = 0 时 0·log 0 = 0·(−∞) = NaN？用 torch.where（先把 log 的输入里 0 换成 1）或 torch.xlogy",
     ),
     Check(
         "L-1/entropy/dim",
@@ -1000,6 +1046,7 @@ CHECKS = (
         ref.entropy,
         forbidden=ENTROPY_FORBIDDEN,
         oracles=ENTROPY_ORACLES,
+        nan_causes="p = 0 时 0·log 0 = 0·(−∞) = NaN？用 torch.where（先把 log 的输入里 0 换成 1）或 torch.xlogy",
     ),
     Check(
         "L-1/kl_divergence/values",
@@ -1010,6 +1057,7 @@ CHECKS = (
         ref.kl_divergence,
         forbidden=KL_FORBIDDEN,
         oracles=KL_ORACLES,
+        nan_causes="p = 0 的项 0·(−∞) 或 (−∞) − (−∞) 得到 NaN？只对 p > 0 的项求和（torch.where 或 torch.xlogy）",
     ),
     Check(
         "L-1/kl_divergence/zeros",
@@ -1020,6 +1068,7 @@ CHECKS = (
         ref.kl_divergence,
         forbidden=KL_FORBIDDEN,
         oracles=KL_ORACLES,
+        nan_causes="p = 0 的项 0·(−∞) 或 (−∞) − (−∞) 得到 NaN？只对 p > 0 的项求和（torch.where 或 torch.xlogy）",
     ),
     Check(
         "L-1/kl_divergence/dim",
@@ -1030,6 +1079,7 @@ CHECKS = (
         ref.kl_divergence,
         forbidden=KL_FORBIDDEN,
         oracles=KL_ORACLES,
+        nan_causes="p = 0 的项 0·(−∞) 或 (−∞) − (−∞) 得到 NaN？只对 p > 0 的项求和（torch.where 或 torch.xlogy）",
     ),
     Check(
         "L-1/cross_entropy/values",
@@ -1040,6 +1090,7 @@ CHECKS = (
         ref.cross_entropy,
         forbidden=KL_FORBIDDEN,
         oracles=CE_ORACLES,
+        nan_causes="p = 0 且 q = 0 的项 0·log 0 得到 NaN？p = 0 的项按约定贡献 0",
     ),
     Check(
         "L-1/cross_entropy/zeros",
@@ -1050,6 +1101,7 @@ CHECKS = (
         ref.cross_entropy,
         forbidden=KL_FORBIDDEN,
         oracles=CE_ORACLES,
+        nan_causes="p = 0 且 q = 0 的项 0·log 0 得到 NaN？p = 0 的项按约定贡献 0",
     ),
     Check(
         "L-1/cross_entropy_logits/values",
@@ -1060,6 +1112,7 @@ CHECKS = (
         ref.cross_entropy_logits,
         forbidden=LOGITS_FORBIDDEN,
         oracles=LOGITS_ORACLES,
+        nan_causes="exp 溢出为 inf，inf/inf 或 inf − inf 得到 NaN？先减去最大值（log-sum-exp 技巧）",
     ),
     Check(
         "L-1/cross_entropy_logits/large_logits",
@@ -1070,6 +1123,7 @@ CHECKS = (
         ref.cross_entropy_logits,
         forbidden=LOGITS_FORBIDDEN,
         oracles=LOGITS_ORACLES,
+        nan_causes="exp 溢出为 inf，inf/inf 或 inf − inf 得到 NaN？先减去最大值（log-sum-exp 技巧）",
     ),
     Check(
         "L-1/cross_entropy_logits/gradients",
@@ -1080,6 +1134,7 @@ CHECKS = (
         ref.cross_entropy_logits,
         forbidden=LOGITS_FORBIDDEN,
         oracles=LOGITS_ORACLES,
+        nan_causes="exp 溢出为 inf，inf/inf 或 inf − inf 得到 NaN？先减去最大值（log-sum-exp 技巧）",
     ),
     Check(
         "L-1/bigram_model/counts",
@@ -1089,6 +1144,10 @@ CHECKS = (
         _bigram_count_cases,
         ref.bigram_model,
         oracles=BIGRAM_ORACLES,
+        nan_causes="没有计数的一行 0/0 = NaN？α = 0 时这一行按约定是 1/V",
+        waivers={
+            "size_one": "the only tensor is the 1-D token sequence; one token is in zero_rows"
+        },
     ),
     Check(
         "L-1/bigram_model/zero_rows",
@@ -1098,6 +1157,7 @@ CHECKS = (
         _bigram_zero_row_cases,
         ref.bigram_model,
         oracles=BIGRAM_ORACLES,
+        nan_causes="没有计数的一行 0/0 = NaN？α = 0 时这一行按约定是 1/V",
     ),
     Check(
         "L-1/bigram_model/smoothing",
@@ -1107,6 +1167,7 @@ CHECKS = (
         _bigram_smoothing_cases,
         ref.bigram_model,
         oracles=BIGRAM_ORACLES,
+        nan_causes="没有计数的一行 0/0 = NaN？α = 0 时这一行按约定是 1/V",
     ),
     Check(
         "L-1/n_step/values",
@@ -1145,6 +1206,7 @@ CHECKS = (
         _perplexity_zero_cases,
         ref.perplexity,
         oracles=PERPLEXITY_ORACLES,
+        waivers={"size_one": "a (1, 1) chain has no zero probability; it is in perplexity/values"},
     ),
     Check(
         "L-1/matmul/values",
