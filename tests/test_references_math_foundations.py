@@ -260,17 +260,17 @@ def test_stationary_two_states_and_eigenvector() -> None:
 def test_perplexity_by_hand_and_as_exp_cross_entropy() -> None:
     P = torch.tensor([[0.75, 0.25], [0.5, 0.5]], dtype=F64)
     want = math.exp(-(math.log(0.25) + 2 * math.log(0.5)) / 3)
-    assert ref.perplexity(P, torch.tensor([0, 1, 1, 0])).item() == pytest.approx(want)
-    assert ref.perplexity(torch.full((4, 4), 0.25), torch.tensor([0, 3, 1, 2])).item() == (
+    assert ref.bigram_perplexity(P, torch.tensor([0, 1, 1, 0])).item() == pytest.approx(want)
+    assert ref.bigram_perplexity(torch.full((4, 4), 0.25), torch.tensor([0, 3, 1, 2])).item() == (
         pytest.approx(4.0)
     )
     zero = torch.tensor([[0.0, 1.0], [0.5, 0.5]])
-    assert ref.perplexity(zero, torch.tensor([1, 0, 0])).isinf()
+    assert ref.bigram_perplexity(zero, torch.tensor([1, 0, 0])).isinf()
     # = exp(mean next-token cross-entropy) with logits log P[current]
     ids = torch.randint(0, 5, (40,), generator=_gen(14))
     Q = _probs(_gen(15), 5, 5)
     loss = F.cross_entropy(Q.log()[ids[:-1]], ids[1:])
-    assert ref.perplexity(Q, ids).item() == pytest.approx(loss.exp().item())
+    assert ref.bigram_perplexity(Q, ids).item() == pytest.approx(loss.exp().item())
 
 
 # ---- linear algebra ----------------------------------------------------------------------------

@@ -761,7 +761,7 @@ def _perplexity_zero_cases(gen: torch.Generator) -> list[Case]:
 
 
 def _pp_transposed(P, tokens):
-    return ref.perplexity(P.T.contiguous(), tokens)
+    return ref.bigram_perplexity(P.T.contiguous(), tokens)
 
 
 def _pp_divide_by_T(P, tokens):
@@ -1190,23 +1190,25 @@ CHECKS = (
         oracles=STATIONARY_ORACLES,
     ),
     Check(
-        "L-1/perplexity/values",
-        "perplexity",
-        "困惑度 perplexity：数值",
+        "L-1/bigram_perplexity/values",
+        "bigram_perplexity",
+        "困惑度 bigram_perplexity：数值",
         1,
         _perplexity_cases,
-        ref.perplexity,
+        ref.bigram_perplexity,
         oracles=PERPLEXITY_ORACLES,
     ),
     Check(
-        "L-1/perplexity/zero_probability",
-        "perplexity",
-        "困惑度 perplexity：概率为 0 的转移给出 +inf",
+        "L-1/bigram_perplexity/zero_probability",
+        "bigram_perplexity",
+        "困惑度 bigram_perplexity：概率为 0 的转移给出 +inf",
         1,
         _perplexity_zero_cases,
-        ref.perplexity,
+        ref.bigram_perplexity,
         oracles=PERPLEXITY_ORACLES,
-        waivers={"size_one": "a (1, 1) chain has no zero probability; it is in perplexity/values"},
+        waivers={
+            "size_one": "a (1, 1) chain has no zero probability; it is in bigram_perplexity/values"
+        },
     ),
     Check(
         "L-1/matmul/values",

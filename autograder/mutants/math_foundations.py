@@ -497,39 +497,39 @@ def stationary__least_squares(P: Tensor) -> Tensor:
     return torch.linalg.lstsq(A, rhs).solution[:, 0].to(P.dtype)
 
 
-# ---- perplexity ------------------------------------------------------------------------------
+# ---- bigram_perplexity ------------------------------------------------------------------------------
 
 
-def perplexity__transposed(P: Tensor, tokens: Tensor) -> Tensor:
+def bigram_perplexity__transposed(P: Tensor, tokens: Tensor) -> Tensor:
     return torch.exp(-torch.log(P[tokens[1:], tokens[:-1]]).mean())
 
 
-def perplexity__divided_by_T(P: Tensor, tokens: Tensor) -> Tensor:
+def bigram_perplexity__divided_by_T(P: Tensor, tokens: Tensor) -> Tensor:
     return torch.exp(-torch.log(P[tokens[:-1], tokens[1:]]).sum() / len(tokens))
 
 
-def perplexity__mixed_base(P: Tensor, tokens: Tensor) -> Tensor:
+def bigram_perplexity__mixed_base(P: Tensor, tokens: Tensor) -> Tensor:
     return 2 ** (-torch.log(P[tokens[:-1], tokens[1:]]).mean())
 
 
-def perplexity__no_exp(P: Tensor, tokens: Tensor) -> Tensor:
+def bigram_perplexity__no_exp(P: Tensor, tokens: Tensor) -> Tensor:
     return -torch.log(P[tokens[:-1], tokens[1:]]).mean()
 
 
-def perplexity__arithmetic_mean(P: Tensor, tokens: Tensor) -> Tensor:
+def bigram_perplexity__arithmetic_mean(P: Tensor, tokens: Tensor) -> Tensor:
     return 1 / P[tokens[:-1], tokens[1:]].mean()
 
 
-def perplexity__eps_in_log(P: Tensor, tokens: Tensor) -> Tensor:
+def bigram_perplexity__eps_in_log(P: Tensor, tokens: Tensor) -> Tensor:
     return torch.exp(-torch.log(P[tokens[:-1], tokens[1:]] + 1e-10).mean())
 
 
-def perplexity__geometric_product(P: Tensor, tokens: Tensor) -> Tensor:
+def bigram_perplexity__geometric_product(P: Tensor, tokens: Tensor) -> Tensor:
     probs = P[tokens[:-1], tokens[1:]].double()
     return (probs.prod() ** (-1.0 / probs.numel())).to(P.dtype)
 
 
-def perplexity__loop_log2(P: Tensor, tokens: Tensor) -> Tensor:
+def bigram_perplexity__loop_log2(P: Tensor, tokens: Tensor) -> Tensor:
     total = torch.zeros((), dtype=P.dtype)
     ids = tokens.tolist()
     for a, b in zip(ids[:-1], ids[1:], strict=True):
@@ -872,23 +872,43 @@ MUTANTS = (
         "stationary", stationary__power_until_converged, True, why="power iteration to convergence"
     ),
     Mutant("stationary", stationary__least_squares, True, why="least squares with Σπ = 1 appended"),
-    # perplexity
-    Mutant("perplexity", perplexity__transposed, False, "transposed", "P[next, prev]"),
-    Mutant("perplexity", perplexity__divided_by_T, False, "divided_by_T", "divides by T"),
-    Mutant("perplexity", perplexity__mixed_base, False, "mixed_base", "2 ** nats"),
-    Mutant("perplexity", perplexity__no_exp, False, "no_exp", "returns the cross-entropy"),
-    Mutant("perplexity", perplexity__arithmetic_mean, False, "arithmetic_mean", "1 / mean(p)"),
+    # bigram_perplexity
     Mutant(
-        "perplexity",
-        perplexity__eps_in_log,
+        "bigram_perplexity", bigram_perplexity__transposed, False, "transposed", "P[next, prev]"
+    ),
+    Mutant(
+        "bigram_perplexity", bigram_perplexity__divided_by_T, False, "divided_by_T", "divides by T"
+    ),
+    Mutant("bigram_perplexity", bigram_perplexity__mixed_base, False, "mixed_base", "2 ** nats"),
+    Mutant(
+        "bigram_perplexity", bigram_perplexity__no_exp, False, "no_exp", "returns the cross-entropy"
+    ),
+    Mutant(
+        "bigram_perplexity",
+        bigram_perplexity__arithmetic_mean,
+        False,
+        "arithmetic_mean",
+        "1 / mean(p)",
+    ),
+    Mutant(
+        "bigram_perplexity",
+        bigram_perplexity__eps_in_log,
         False,
         "",
         "log(p + 1e-10): finite where it should be inf",
     ),
     Mutant(
-        "perplexity", perplexity__geometric_product, True, why="prod(p) ** (−1/(T−1)) in float64"
+        "bigram_perplexity",
+        bigram_perplexity__geometric_product,
+        True,
+        why="prod(p) ** (−1/(T−1)) in float64",
     ),
-    Mutant("perplexity", perplexity__loop_log2, True, why="log2 and a power of 2, consistently"),
+    Mutant(
+        "bigram_perplexity",
+        bigram_perplexity__loop_log2,
+        True,
+        why="log2 and a power of 2, consistently",
+    ),
     # matmul
     Mutant("matmul", matmul__a_times_b_transposed, False, "a_times_b_transposed", "A Bᵀ"),
     Mutant(

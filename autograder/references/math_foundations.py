@@ -124,7 +124,7 @@ def stationary(P: Tensor) -> Tensor:
     return torch.linalg.solve(A, rhs).to(P.dtype)
 
 
-def perplexity(P: Tensor, tokens: Tensor) -> Tensor:
+def bigram_perplexity(P: Tensor, tokens: Tensor) -> Tensor:
     """Perplexity of a 1-D id sequence (T >= 2) under a bigram matrix P (V, V); 0-dim, P.dtype.
 
     exp(−(1/(T−1)) Σ_t log P[tokens[t], tokens[t+1]]); +inf if a transition has probability 0.
