@@ -34,6 +34,7 @@ DEMO_MUTANTS = (
     "top_k_retrieve__ascending",
     "scaled_dot_product_attention__fill_minus_1e9_manual_softmax",
     "dot__sum_over_rank_of_a",  # one bug, several cells: the later hints name `dot` first
+    "kl_divergence__reversed",  # L-1: KL(q‖p) instead of KL(p‖q)
     # L-3
     "sgns_loss__negatives_sign",
     "analogy__no_exclusion",

@@ -42,6 +42,6 @@ class Mutant:
 
 
 def all_mutants() -> list[Mutant]:
-    from autograder.mutants import dot_product, representation
+    from autograder.mutants import dot_product, math_foundations, representation
 
-    return [*dot_product.MUTANTS, *representation.MUTANTS]
+    return [*math_foundations.MUTANTS, *dot_product.MUTANTS, *representation.MUTANTS]
