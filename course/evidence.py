@@ -14,7 +14,8 @@ nothing about references, tolerances or points; those stay with the judge (the i
 Two callers:
 * in-kernel mode, the hidden test's `check(...)` calls `run_cases` directly;
 * judged mode, the grading engine rewrites each hidden test to `record(check_id, fn)`, which
-  reads the spec from `$COURSE_EVIDENCE_DIR/<id>.inputs.pt` and writes `<id>.outputs.pt`.
+  reads the spec from `$COURSE_EVIDENCE_DIR/<id>.inputs.pt` and sends the record to the
+  grader over the kernel's IOPub channel (`publish_evidence`).
 """
 
 from __future__ import annotations
@@ -233,16 +234,39 @@ ATEN_ALIASES = {
 _DISPATCH_KEYS = ("CompositeImplicitAutograd", "CompositeExplicitAutograd", "Autograd", "CPU")
 
 
+def _public_names(op: str) -> set[str]:
+    """The public torch names an aten operator is reached by under its own name."""
+    owners = {
+        "torch": torch,
+        "torch.Tensor": torch.Tensor,
+        "torch.nn.functional": torch.nn.functional,
+        "torch.linalg": torch.linalg,
+    }
+    names = set()
+    for owner_name, owner in owners.items():
+        attr = op.removeprefix("linalg_") if owner_name == "torch.linalg" else op
+        if hasattr(owner, attr):
+            names.add(f"{owner_name}.{attr}")
+    return names
+
+
 def aten_ops(names: list[str]) -> list[str]:
     """The aten operators behind forbidden built-ins: 'torch.nn.functional.cosine_similarity'
-    -> ['cosine_similarity']. A built-in written in Python on top of other operators (say
-    F.normalize) has none: it is blocked by name only (`forbid`)."""
+    -> ['cosine_similarity'].
+
+    An operator that an allowed public name also reaches (forbid `torch.sum`, allow
+    `Tensor.sum`: both are aten::sum) is left to the name-level block: refusing it at the
+    dispatcher would refuse the allowed name too. A built-in written in Python on top of
+    other operators (say F.normalize) has no operator of its own either.
+    """
     found = []
+    forbidden = set(names)
     for dotted in names:
         attr = dotted.rsplit(".", 1)[-1]
         for candidate in (ATEN_ALIASES.get(attr, attr), attr.strip("_")):
             if hasattr(torch.ops.aten, candidate):
-                found.append(candidate)
+                if not _public_names(candidate) - forbidden:
+                    found.append(candidate)
                 break
     return list(dict.fromkeys(found))
 
