@@ -72,6 +72,22 @@ def _processes() -> set[int]:
     return pids
 
 
+def _children() -> set[int]:
+    """Live children of the kernel (without a PID namespace, a double fork escapes this)."""
+    pids = set()
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return pids
+    for task in tasks:
+        try:
+            with open(f"/proc/self/task/{task}/children", encoding="ascii") as fh:
+                pids |= {int(p) for p in fh.read().split()}
+        except OSError:
+            continue
+    return pids & _processes()
+
+
 def _in_own_pid_namespace() -> bool:
     return os.getpid() < 10 and os.path.isdir("/proc/1")  # bwrap: init 1, the kernel 2 or 3
 
@@ -136,8 +152,10 @@ def findings() -> list[str]:
                 found.append(f"a running thread ({thread.name!r})")
     if _BASE["processes"]:
         extra = _processes() - _BASE["processes"] - {os.getpid()}
-        if extra:
-            found.append(f"{len(extra)} other process(es) in the sandbox (pids {sorted(extra)})")
+    else:
+        extra = _children()
+    if extra:
+        found.append(f"{len(extra)} other process(es) in the sandbox (pids {sorted(extra)})")
     if hasattr(signal, "getitimer") and any(
         signal.getitimer(t)[0] > 0
         for t in (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF)

@@ -210,3 +210,22 @@ def test_kernel_has_no_privileges_and_no_way_out(tmp_path):
             pass
     assert survivors == [], "a process outlived its kernel"
     assert not Path(site_packages, "zz_evil.pth").exists()
+
+
+def test_audit_reports_what_student_code_left_running(tmp_path):
+    """course.audit: nothing in a fresh kernel; hooks, threads, timers, processes afterwards."""
+    cells = [
+        "import course.audit, torch, matplotlib.pyplot\nprint('CLEAN', course.audit.findings())",
+        "import os, signal, threading, time\n"
+        "get_ipython().events.register('post_run_cell', lambda result: None)\n"
+        "threading.Thread(target=time.sleep, args=(60,), daemon=True).start()\n"
+        "signal.setitimer(signal.ITIMER_REAL, 60)\n"
+        "if os.fork() == 0:\n    time.sleep(60)\n    os._exit(0)\n"
+        "print('DIRTY', course.audit.findings())",
+    ]
+    _, run = _run(tmp_path, cells, Limits())
+    got = _lines(run)
+    assert got["CLEAN"] == "[]", got
+    dirty = got["DIRTY"]
+    for what in ("post_run_cell hook", "running thread", "interval timer", "other process"):
+        assert what in dirty, (what, dirty)
