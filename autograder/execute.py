@@ -101,6 +101,8 @@ class _GradingClient(NotebookClient):
         if gid is None:
             self._finding(f"suspicious code in {self._where}: sent grading evidence")
             return
+        for item in meta.get("audit", [])[:20]:  # from every copy: more findings, never fewer
+            self._finding(f"{LEFT_RUNNING} {gid} started: {str(item)[:200]}")
         self._received += 1
         if self._received > 1:
             self.evidence[gid] = "evidence sent more than once in this cell: none is trusted"
@@ -118,8 +120,6 @@ class _GradingClient(NotebookClient):
             self.evidence[gid] = base64.b64decode(text, validate=True)
         except (binascii.Error, ValueError):
             self.evidence[gid] = "evidence is not base64"
-        for item in meta.get("audit", [])[:20]:
-            self._finding(f"{LEFT_RUNNING} {gid} started: {str(item)[:200]}")
 
     def output(self, outs, msg, display_id, cell_index):
         content = msg.get("content", {})
