@@ -51,6 +51,7 @@ def _grade(args: argparse.Namespace) -> int:
         max_file_mb=args.max_file_mb,
         max_output_kb=args.max_output_kb,
         network=args.network,
+        disk_mb=args.disk_mb,
     )
     for note in support().notes:
         print(f"sandbox: {note}", file=sys.stderr)
@@ -213,6 +214,12 @@ def parser() -> argparse.ArgumentParser:
     )
     sandbox.add_argument(
         "--max-output-kb", type=int, default=Limits.max_output_kb, help="outputs kept per notebook"
+    )
+    sandbox.add_argument(
+        "--disk-mb",
+        type=int,
+        default=Limits.disk_mb,
+        help="size of the kernel's private tmpfs, its only writable place (bubblewrap)",
     )
     sandbox.add_argument(
         "--network",

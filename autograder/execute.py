@@ -1,20 +1,24 @@
 """Run an assembled notebook in a fresh, sandboxed kernel inside its own working folder.
 
-The kernel starts in the sandbox's workdir with COURSE_EVIDENCE_DIR pointing there, so each
-rewritten grade cell writes its evidence next to the inputs the judge put there. Errors in
-student cells do not stop the run (later grade cells still produce evidence); a cell that runs
-past the cell timeout is interrupted; a notebook past the notebook timeout loses its kernel;
-outputs past the output cap are dropped. See autograder/sandbox.py for the limits.
+Each rewritten grade cell sends its evidence as a display message on the kernel's IOPub
+channel (course.evidence.publish_evidence); this process takes it out of the message stream
+while that very cell runs, so nothing the student runs afterwards can replace it. Evidence
+sent twice in a grade cell, or from any other cell, is refused and reported; so is what the
+kernel's audit (course.audit) found left running when a grade cell started. Errors in
+student cells do not stop the run (later grade cells still produce evidence); a cell that
+runs past the cell timeout is interrupted; a notebook past the notebook timeout loses its
+kernel; outputs past the output cap are dropped. See autograder/sandbox.py for the limits.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import os
 import signal
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
@@ -22,10 +26,12 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode, v4
 
-from autograder.sandbox import Limits, Sandbox, kill_all
+from autograder.sandbox import Limits, Sandbox, kill_all, release
+from course.evidence import EVIDENCE_MIME
 
 MEMORY_ERRORS = ("MemoryError", "can't allocate memory", "DefaultCPUAllocator")
 CPU_ERRORS = ("CPU time limit exceeded",)
+LEFT_RUNNING = "suspicious code left running when grade cell"  # an integrity finding
 
 
 @dataclass
@@ -34,55 +40,93 @@ class Execution:
     status: str  # "ok" | "timeout" | "memory" | "crashed"
     message: str = ""
     evidence: dict[str, bytes | str] = field(default_factory=dict)  # see _GradingClient
+    findings: list[str] = field(default_factory=list)  # integrity findings (English)
 
 
 class _GradingClient(NotebookClient):
-    """nbclient that takes each grade cell's evidence away as soon as that cell finishes.
+    """nbclient that takes each grade cell's evidence out of the kernel's messages.
 
-    Before a grade cell runs, a stale evidence file (say, one a student cell crafted) is
-    deleted; right after it, the file is read into this process and deleted, so no later
-    cell can replace it. Also caps the output bytes kept and counts interrupted cells.
+    Evidence is accepted once per grade cell, while that cell runs, for the check that cell
+    calls; everything else (a second copy, one from another cell or for another check) is
+    refused and becomes an integrity finding. Also caps the output bytes kept, counts
+    interrupted cells, and seals the sandbox's socket folder once the kernel is up.
     """
 
     def __init__(
         self,
         *args,
-        evidence_files: dict[str, Path],
+        sandbox: Sandbox,
+        expected: dict[str, str],
         max_output_bytes: int,
         max_evidence_bytes: int,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
-        self._evidence_files = evidence_files  # grade_id -> outputs file in the workdir
+        self._sandbox = sandbox
+        self._expected = expected  # grade_id -> check_id
         self._max_evidence = max_evidence_bytes
         self.evidence: dict[str, bytes | str] = {}  # grade_id -> bytes, or why there are none
+        self.findings: list[str] = []
+        self._cell: str | None = None  # grade_id of the grade cell running now
+        self._where = ""
+        self._received = 0
         self._budget = max_output_bytes
         self.truncated = False
         self.timed_out = 0  # cells interrupted at the cell timeout
 
+    async def async_start_new_kernel_client(self):
+        client = await super().async_start_new_kernel_client()
+        self._sandbox.seal()  # the kernel's sockets exist: no more files in that folder
+        return client
+
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
         gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        path = self._evidence_files.get(gid)
-        if path is not None:
-            path.unlink(missing_ok=True)
+        self._cell = gid if gid in self._expected else None
+        self._where = f"cell {gid!r}" if gid else f"cell {cell_index}"
+        self._received = 0
         try:
             return await super().async_execute_cell(
                 cell, cell_index, execution_count, store_history
             )
         finally:
-            if path is not None and path.is_file():
-                if path.stat().st_size > self._max_evidence:
-                    self.evidence[gid] = f"evidence larger than {self._max_evidence} bytes"
-                else:
-                    self.evidence[gid] = path.read_bytes()
-                path.unlink(missing_ok=True)
+            self._cell = None
 
-    async def _async_handle_timeout(self, timeout, cell=None):
-        self.timed_out += 1
-        return await super()._async_handle_timeout(timeout, cell)
+    def _finding(self, text: str) -> None:
+        if text not in self.findings and len(self.findings) < 50:  # a spamming thread: once
+            self.findings.append(text)
+
+    def _take_evidence(self, content: dict) -> None:
+        gid = self._cell
+        meta = content.get("metadata", {}).get(EVIDENCE_MIME, {}) or {}
+        if gid is None:
+            self._finding(f"suspicious code in {self._where}: sent grading evidence")
+            return
+        for item in meta.get("audit", [])[:20]:  # from every copy: more findings, never fewer
+            self._finding(f"{LEFT_RUNNING} {gid} started: {str(item)[:200]}")
+        self._received += 1
+        if self._received > 1:
+            self.evidence[gid] = "evidence sent more than once in this cell: none is trusted"
+            self._finding(f"suspicious code in {gid}: sent grading evidence again")
+            return
+        if meta.get("check") != self._expected[gid]:
+            self.evidence[gid] = f"evidence for another check ({str(meta.get('check'))[:80]})"
+            self._finding(f"suspicious code in {gid}: evidence for another check")
+            return
+        text = content.get("data", {}).get(EVIDENCE_MIME, "")
+        if not isinstance(text, str) or len(text) * 3 // 4 > self._max_evidence:
+            self.evidence[gid] = f"evidence larger than {self._max_evidence} bytes"
+            return
+        try:
+            self.evidence[gid] = base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError):
+            self.evidence[gid] = "evidence is not base64"
 
     def output(self, outs, msg, display_id, cell_index):
-        size = len(json.dumps(msg.get("content", {}), default=str))
+        content = msg.get("content", {})
+        if EVIDENCE_MIME in (content.get("data") or {}):
+            self._take_evidence(content)
+            return None  # evidence is for the grader, not for the notebook
+        size = len(json.dumps(content, default=str))
         if size > self._budget:
             if not self.truncated:
                 self.truncated = True
@@ -96,19 +140,27 @@ class _GradingClient(NotebookClient):
         self._budget -= size
         return super().output(outs, msg, display_id, cell_index)
 
+    async def _async_handle_timeout(self, timeout, cell=None):
+        self.timed_out += 1
+        return await super()._async_handle_timeout(timeout, cell)
+
 
 def _manager_class(sandbox: Sandbox) -> type[AsyncKernelManager]:
     """nbclient's own (asynchronous) kernel manager, started through the sandbox launcher.
 
-    IPC transport: unix sockets in the workdir, so it works inside a namespace without network.
+    IPC transport: unix sockets in the sandbox's ipc folder (bound into the sandbox), so it
+    works in a namespace without network.
     """
 
     class SandboxKernelManager(AsyncKernelManager):
         def __init__(self, **kwargs):
-            kwargs.update(transport="ipc", connection_file=str(sandbox.workdir / "kernel.json"))
+            kwargs.update(transport="ipc", connection_file=str(sandbox.ipc / "kernel.json"))
             super().__init__(**kwargs)
             self._kernel_spec = KernelSpec(
-                argv=sandbox.argv, display_name="sandboxed python", language="python"
+                argv=sandbox.argv,
+                display_name="sandboxed python",
+                language="python",
+                interrupt_mode="message",  # the kernel is not our child under bwrap
             )
 
     return SandboxKernelManager
@@ -134,19 +186,20 @@ def _errors_mention(notebook: NotebookNode, markers: tuple[str, ...]) -> bool:
 def execute(
     notebook: NotebookNode,
     sandbox: Sandbox,
-    evidence_files: dict[str, Path],
+    expected: dict[str, str],
     limits: Limits = Limits(),
 ) -> Execution:
-    """Run `notebook` in `sandbox`; evidence_files maps grade_id -> expected outputs file."""
+    """Run `notebook` in `sandbox`; `expected` maps grade_id -> the check its cell records."""
     client = _GradingClient(
         notebook,
         kernel_manager_class=_manager_class(sandbox),
         timeout=limits.cell_timeout,
         interrupt_on_timeout=True,
         allow_errors=True,
-        resources={"metadata": {"path": str(sandbox.workdir)}},
+        resources={"metadata": {"path": str(sandbox.home)}},
         max_output_bytes=limits.max_output_kb * 1024,
-        evidence_files=evidence_files,
+        sandbox=sandbox,
+        expected=expected,
         max_evidence_bytes=limits.max_evidence_mb * 1024 * 1024,
     )
     expired = threading.Event()
@@ -165,7 +218,8 @@ def execute(
     watchdog.start()
     status, message = "ok", ""
     try:
-        client.execute(cwd=str(sandbox.workdir))  # nbclient owns the kernel and shuts it down
+        # the launcher enters the workdir; nbclient owns the kernel and shuts it down
+        client.execute(cwd=str(sandbox.home))
     except CellTimeoutError as exc:
         status, message = "timeout", f"a cell ran past {limits.cell_timeout}s: {exc}"[:300]
     except DeadKernelError as exc:
@@ -175,6 +229,7 @@ def execute(
     finally:
         watchdog.cancel()
         kill_all(sandbox)  # whatever the kernel left running (forks, sleepers)
+        release(sandbox)
     if expired.is_set():
         status, message = "timeout", f"the notebook ran past {limits.notebook_timeout}s"
     elif _errors_mention(client.nb, CPU_ERRORS):
@@ -185,4 +240,4 @@ def execute(
         status, message = "timeout", f"a cell ran past {limits.cell_timeout}s and was interrupted"
     if client.truncated:
         message = (message + "; " if message else "") + "output truncated"
-    return Execution(client.nb, status, message, client.evidence)
+    return Execution(client.nb, status, message, client.evidence, client.findings)

@@ -54,6 +54,7 @@ class Job:
     hide: tuple[Path, ...] = ()  # folders the kernel must not see (course root, submissions…)
     due: datetime | None = None  # deadline; a later timestamp.txt makes the submission late
     max_notebook_mb: int = 20  # larger files are refused unread
+    problem: str = ""  # the folder could not be read (say, a symlink loop): malformed
 
     @property
     def key(self) -> str:
@@ -83,30 +84,58 @@ def discover(
     release_dir: Path | None = None,
     due: datetime | None = None,
 ) -> list[Job]:
-    """One job per student x assignment x expected notebook found under submitted/."""
+    """One job per student x assignment x expected notebook found under submitted/.
+
+    A folder that cannot be read (a symlink loop, no permission) still gets its jobs, marked
+    with the problem, so every student folder ends as rows with a status.
+    """
     release_dir = release_dir or root / "release"
     jobs = []
     slugs = set(available_levels(root))
-    folders = (p for p in submitted.iterdir() if p.is_dir() and not p.name.startswith("."))
-    for student_dir in sorted(folders):  # dot-folders: intake staging, checkpoints
-        student = safe_name(student_dir.name)
-        for assignment_dir in sorted(p for p in student_dir.iterdir() if p.is_dir()):
+    found: dict[str, dict[str, Path | None]] = {}  # student folder -> slug -> folder
+    problems: dict[tuple[str, str], str] = {}  # (student folder, slug or "") -> why unread
+    for student_dir in sorted(p for p in submitted.iterdir() if not p.name.startswith(".")):
+        if not student_dir.is_dir() and not student_dir.is_symlink():
+            continue  # a stray file next to the student folders; dot-folders: intake staging
+        found[student_dir.name] = {}
+        try:
+            children = sorted(student_dir.iterdir())
+        except OSError as exc:
+            problems[(student_dir.name, "")] = f"student folder unreadable: {exc.strerror or exc}"
+            continue
+        for assignment_dir in children:
             if assignment_dir.name not in slugs:
                 continue
-            sources = sorted((root / "source" / assignment_dir.name).glob("*.ipynb"))
+            found[student_dir.name][assignment_dir.name] = assignment_dir
+            if not assignment_dir.is_dir():
+                problems[(student_dir.name, assignment_dir.name)] = (
+                    "assignment folder unreadable (a broken link or a symlink loop?)"
+                )
+    graded = sorted({slug for slugs_of in found.values() for slug in slugs_of}) or sorted(slugs)
+    for folder, assignments in found.items():
+        student = safe_name(folder)
+        if (folder, "") in problems or not assignments:  # unreadable, or nothing we know
+            assignments = dict.fromkeys(graded)
+        for slug, assignment_dir in sorted(assignments.items()):
+            problem = problems.get((folder, "")) or problems.get((folder, slug), "")
+            sources = sorted((root / "source" / slug).glob("*.ipynb"))
             for source in sources:
+                submission = None
+                if not problem and assignment_dir is not None:
+                    submission = _find_notebook(assignment_dir, source.name, len(sources))
                 jobs.append(
                     Job(
                         student=student,
-                        assignment=assignment_dir.name,
+                        assignment=slug,
                         notebook=source.stem,
-                        submission=_find_notebook(assignment_dir, source.name, len(sources)),
+                        submission=submission,
                         source=source,
-                        release=release_dir / assignment_dir.name / source.name,
-                        autograded=out / "autograded" / student / assignment_dir.name / source.name,
+                        release=release_dir / slug / source.name,
+                        autograded=out / "autograded" / student / slug / source.name,
                         limits=limits,
                         hide=(root, submitted, out),
                         due=due,
+                        problem=problem,
                     )
                 )
     return jobs
@@ -176,8 +205,18 @@ def _late(job: Job) -> str:
     return f"late by {stamp - due}" if stamp > due else ""
 
 
+def _require_text_sources(nb: nbformat.NotebookNode) -> None:
+    """Every cell's source is text (nbformat allows a list of strings, joined on reading)."""
+    for index, cell in enumerate(nb.cells):
+        if not isinstance(cell, dict) or not isinstance(cell.get("source", ""), str):
+            where = nbgrader_meta(cell).get("grade_id") if isinstance(cell, dict) else None
+            raise ValueError(f"cell {index} ({where or 'no grade_id'}): source is not text")
+
+
 def grade_notebook(job: Job) -> Outcome:
     """Grade one notebook of one student. Never raises: problems become statuses."""
+    if job.problem:
+        return _all_cells(job, "malformed", job.problem)
     if job.submission is None:
         return _all_cells(job, "missing", "notebook not submitted")
     try:
@@ -192,18 +231,20 @@ def grade_notebook(job: Job) -> Outcome:
             job, "malformed", "not this assignment's notebook: none of its exercise cells are there"
         )
     try:
+        _require_text_sources(student_nb)
         assembly = assemble(student_nb, source, release)
+        integrity = notes + assembly.integrity + scan_notebook(student_nb)
     except Exception as exc:
         return _all_cells(job, "malformed", f"cannot assemble notebook: {exc}"[:300])
-    integrity = notes + assembly.integrity + scan_notebook(student_nb)
     base = Path(tempfile.mkdtemp(prefix="grade-"))
     try:
-        sandbox = prepare(base, job.limits, hide=list(job.hide))
-        for extra in job.release.parent.iterdir():  # data files that ship with the assignment
-            if extra.is_file() and extra.suffix != ".ipynb":
-                shutil.copy2(extra, sandbox.workdir / extra.name)
-        evidence_files = write_inputs(assembly.grade_cells, sandbox.workdir)
-        run = execute(assembly.notebook, sandbox, evidence_files, job.limits)
+        data = [  # data files that ship with the assignment
+            f for f in job.release.parent.iterdir() if f.is_file() and f.suffix != ".ipynb"
+        ]
+        sandbox = prepare(base, job.limits, hide=list(job.hide), data_files=data)
+        expected = write_inputs(assembly.grade_cells, sandbox.inputs)
+        run = execute(assembly.notebook, sandbox, expected, job.limits)
+        integrity += run.findings
         results = judge_cells(
             assembly.grade_cells, run.evidence, run.notebook, run.status, run.message
         )

@@ -89,7 +89,31 @@ def scan_code(code: str) -> list[str]:
     for pattern, what in RISKY_TEXT.items():
         if re.search(pattern, code):
             found.append(what)
+    found += scan_escape_hatches(code)
     return list(dict.fromkeys(found))
+
+
+# Routes below the Python names a forbidden built-in is blocked by, and ways to act after a
+# grade cell's check: no honest answer needs them (the dispatcher also refuses the operator).
+ESCAPE_HATCHES = {
+    r"\btorch\s*\.\s*ops\b|from\s+torch\s+import[^\n]*\bops\b": "calls torch.ops",
+    r"\btorch\s*\.\s*_C\b|from\s+torch\s+import[^\n]*\b_C\b": "reaches into torch._C",
+    r"\btorch\s*\.\s*overrides\b|from\s+torch\s+import[^\n]*\boverrides\b": "uses torch.overrides",
+    r"__torch_function__|__torch_dispatch__": "defines __torch_function__/__torch_dispatch__",
+    r"\btorch\s*\.\s*library\b|TorchFunctionMode|TorchDispatchMode|_python_dispatch": (
+        "registers torch operators or modes"
+    ),
+    r"\bevents\s*\.\s*register\b|\b(post|pre)_(run_cell|execute)\b": "registers an IPython hook",
+    r"\bcourse\s*\.\s*(evidence|audit)\b|from\s+course\s+import[^\n]*\b(evidence|audit)\b": (
+        "touches the grading evidence"
+    ),
+    r"\bthreading\b|\bsetitimer\b|\bsignal\s*\.\s*alarm\b": "starts threads or timers",
+}
+
+
+def scan_escape_hatches(code: str) -> list[str]:
+    """Escape hatches in one cell's code (torch internals, hooks, threads, the evidence)."""
+    return [what for pattern, what in ESCAPE_HATCHES.items() if re.search(pattern, code)]
 
 
 def scan_notebook(student: NotebookNode) -> list[str]:

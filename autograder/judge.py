@@ -1,8 +1,9 @@
 """The judge: turn the evidence a kernel produced into points and hints.
 
-Runs in the trusted grading process. Evidence arrives as bytes taken from the workdir right
-after each grade cell (autograder.execute) and is loaded with `torch.load(weights_only=True)`
-after a size check, so a crafted file cannot run code.
+Runs in the trusted grading process. Evidence arrives as bytes taken from the kernel's
+messages while each grade cell runs (autograder.execute) and is loaded with
+`torch.load(weights_only=True)` after a size check, so crafted bytes cannot run code; what
+is not plain data (a sparse or quantized tensor, say) makes that one cell `malformed`.
 """
 
 from __future__ import annotations
@@ -33,18 +34,19 @@ class CellResult:
     message: str = ""
 
 
-def write_inputs(grade_cells: list[GradeCell], workdir: Path) -> dict[str, Path]:
+def write_inputs(grade_cells: list[GradeCell], folder: Path) -> dict[str, str]:
     """Put each check's plain inputs where the kernel's record() call will look.
 
-    Returns grade_id -> the outputs file that record() will write.
+    Returns grade_id -> the check id whose evidence that grade cell must send.
     """
-    outputs = {}
+    expected = {}
     for gc in grade_cells:
         if gc.check_id:
-            stem = file_stem(gc.check_id)
-            torch.save(checks.get(gc.check_id).spec(), workdir / f"{stem}.inputs.pt")
-            outputs[gc.grade_id] = workdir / f"{stem}.outputs.pt"
-    return outputs
+            path = folder / f"{file_stem(gc.check_id)}.inputs.pt"
+            torch.save(checks.get(gc.check_id).spec(), path)
+            path.chmod(0o644)  # readable by the kernel's own uid
+            expected[gc.grade_id] = gc.check_id
+    return expected
 
 
 def _cell_error(notebook: NotebookNode, grade_id: str) -> str:
@@ -62,7 +64,28 @@ def load_record(data: bytes, max_bytes: int = Limits().max_evidence_mb * 1024 * 
     record = torch.load(io.BytesIO(data), weights_only=True)
     if not isinstance(record, dict):
         raise ValueError("evidence is not a dict")
+    _require_plain(record)
     return record
+
+
+def _require_plain(value, depth: int = 0) -> None:
+    """Evidence holds dense CPU tensors, numbers, strings, lists and dicts: nothing else."""
+    if depth > 20:
+        raise ValueError("evidence nested too deeply")
+    if isinstance(value, torch.Tensor):
+        if value.layout != torch.strided or value.is_quantized or value.is_nested:
+            raise ValueError(f"evidence holds a {value.layout} tensor (dense tensors only)")
+        if type(value) is not torch.Tensor or value.device.type != "cpu":
+            raise ValueError("evidence holds a tensor subclass or a non-CPU tensor")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _require_plain(key, depth + 1)
+            _require_plain(item, depth + 1)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _require_plain(item, depth + 1)
+    elif value is not None and type(value) not in (bool, int, float, str):
+        raise ValueError(f"evidence holds a {type(value).__name__}")
 
 
 def judge_cells(
@@ -115,7 +138,21 @@ def judge_cells(
                 )
             )
             continue
-        verdict = check.judge(record)
+        try:
+            verdict = check.judge(record)
+        except Exception as exc:  # evidence the check cannot read: this cell, not the notebook
+            results.append(
+                CellResult(
+                    gc.grade_id,
+                    gc.check_id,
+                    check.title,
+                    0.0,
+                    gc.points,
+                    "malformed",
+                    message=f"evidence unreadable: {type(exc).__name__}: {exc}"[:300],
+                )
+            )
+            continue
         judged.append((len(results), verdict))
         points = gc.points if verdict.passed else 0.0
         message = "" if verdict.passed else verdict.message().splitlines()[0]

@@ -21,7 +21,8 @@ recording wrappers while the call runs). The judge uses it for dependency-aware 
 Two callers:
 * in-kernel mode, the hidden test's `check(...)` calls `run_cases` directly;
 * judged mode, the grading engine rewrites each hidden test to `record(check_id, fn)`, which
-  reads the spec from `$COURSE_EVIDENCE_DIR/<id>.inputs.pt` and writes `<id>.outputs.pt`.
+  reads the spec from `$COURSE_EVIDENCE_DIR/<id>.inputs.pt` and sends the record to the
+  grader over the kernel's IOPub channel (`publish_evidence`).
 """
 
 from __future__ import annotations
@@ -222,14 +223,15 @@ def run_cases(fn: Callable | None, spec: dict, enforce: bool = True) -> dict:
         return record
     forbidden = list(spec.get("forbidden", []))
     watch = [str(n) for n in spec.get("watch", [])] if enforce else []
-    for case in spec["cases"]:
-        with (
-            forbid(forbidden, fn) if enforce else contextlib.nullcontext(),
-            trace_calls(watch, fn) as called,
-        ):
-            result = run_case(fn, case)
-        result["calls"] = sorted(called)
-        record["results"].append(result)
+    with forbid_ops(forbidden) if enforce else contextlib.nullcontext():
+        for case in spec["cases"]:
+            with (
+                forbid(forbidden, fn) if enforce else contextlib.nullcontext(),
+                trace_calls(watch, fn) as called,
+            ):
+                result = run_case(fn, case)
+            result["calls"] = sorted(called)
+            record["results"].append(result)
     return record
 
 
@@ -242,13 +244,132 @@ def _evidence_dir() -> Path:
 
 
 def record(check_id: str, fn: Callable | None) -> None:
-    """Judged mode: run the cases named in `<id>.inputs.pt` and save `<id>.outputs.pt`.
+    """Judged mode: run the cases named in `<id>.inputs.pt` and hand the record to the grader.
 
-    Never raises for a wrong answer: the judge decides. Prints one line for the log.
+    The record leaves the kernel at once, as a display message on the kernel's IOPub channel
+    (`publish_evidence`), which the grader reads while this cell runs: nothing the student
+    runs afterwards (hooks, threads, later cells) can replace it. Before the cases run, the
+    kernel is audited for what student code left running (course.audit). Never raises for a
+    wrong answer: the judge decides. Prints one line for the log.
     """
-    folder = _evidence_dir()
-    stem = file_stem(check_id)
-    spec = torch.load(folder / f"{stem}.inputs.pt", weights_only=True)
-    result = run_cases(fn, spec)
-    torch.save(result, folder / f"{stem}.outputs.pt")
+    from course import audit
+
+    spec = torch.load(_evidence_dir() / f"{file_stem(check_id)}.inputs.pt", weights_only=True)
+    left_running = audit.findings()
+    publish_evidence(check_id, run_cases(fn, spec), left_running)
     print(f"evidence recorded: {check_id}")
+
+
+EVIDENCE_MIME = "application/x.course-evidence+base64"  # torch.save bytes, base64
+
+
+def publish_evidence(check_id: str, result: dict, audit: list[str]) -> None:
+    """Send one grade cell's record to the grader over the kernel's IOPub channel."""
+    import base64
+    import io
+
+    from IPython.display import publish_display_data
+
+    buffer = io.BytesIO()
+    torch.save(result, buffer)
+    publish_display_data(
+        {EVIDENCE_MIME: base64.b64encode(buffer.getvalue()).decode("ascii")},
+        metadata={EVIDENCE_MIME: {"check": check_id, "audit": list(audit)}},
+    )
+
+
+# aten operators that carry another name than the Python built-in reaching them
+ATEN_ALIASES = {
+    "cross_entropy": "cross_entropy_loss",
+    "vecdot": "linalg_vecdot",
+    "__matmul__": "matmul",
+    "__rmatmul__": "matmul",
+}
+_DISPATCH_KEYS = ("CompositeImplicitAutograd", "CompositeExplicitAutograd", "Autograd", "CPU")
+
+
+def _public_names(op: str) -> set[str]:
+    """The public torch names an aten operator is reached by under its own name."""
+    owners = {
+        "torch": torch,
+        "torch.Tensor": torch.Tensor,
+        "torch.nn.functional": torch.nn.functional,
+        "torch.linalg": torch.linalg,
+    }
+    names = set()
+    for owner_name, owner in owners.items():
+        attr = op.removeprefix("linalg_") if owner_name == "torch.linalg" else op
+        if hasattr(owner, attr):
+            names.add(f"{owner_name}.{attr}")
+    return names
+
+
+def aten_ops(names: list[str]) -> list[str]:
+    """The aten operators behind forbidden built-ins: 'torch.nn.functional.cosine_similarity'
+    -> ['cosine_similarity'].
+
+    An operator that an allowed public name also reaches (forbid `torch.sum`, allow
+    `Tensor.sum`: both are aten::sum) is left to the name-level block: refusing it at the
+    dispatcher would refuse the allowed name too. A built-in written in Python on top of
+    other operators (say F.normalize) has no operator of its own either.
+    """
+    found = []
+    forbidden = set(names)
+    for dotted in names:
+        attr = dotted.rsplit(".", 1)[-1]
+        for candidate in (ATEN_ALIASES.get(attr, attr), attr.strip("_")):
+            if hasattr(torch.ops.aten, candidate):
+                if not _public_names(candidate) - forbidden:
+                    found.append(candidate)
+                break
+    return list(dict.fromkeys(found))
+
+
+@contextlib.contextmanager
+def forbid_ops(names: list[str]) -> Iterator[None]:
+    """Make the aten operators behind `names` raise ForbiddenCall at the dispatcher.
+
+    Every route to an operator meets in the dispatcher: F.cosine_similarity,
+    torch.cosine_similarity, torch.ops.aten.cosine_similarity(.default),
+    torch._C._VariableFunctions, nn.CosineSimilarity, a tensor subclass's __torch_function__,
+    other built-ins that call it. While the block runs, a kernel that raises is registered
+    (torch.library) for each overload at the dispatch keys where the operator has one:
+    composite operators are replaced before they decompose, so only the forbidden operator
+    itself is refused, never the basic operators an honest answer is made of (mul, sum, ...).
+    Source: https://pytorch.org/docs/stable/library.html (torch.library.Library.impl).
+    """
+    import warnings
+
+    ops = aten_ops(names)
+    if not ops:
+        yield
+        return
+    by_op = {op: name for name in names for op in aten_ops([name])}
+
+    def refuse(op: str) -> Callable:
+        def _refused(*args: Any, **kwargs: Any) -> Any:
+            raise ForbiddenCall(
+                f"本题禁止使用 {by_op.get(op, op)} (forbidden in this exercise: aten::{op})"
+            )
+
+        return _refused
+
+    library = torch.library.Library("aten", "IMPL")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "overriding a previously registered kernel"
+            for op in ops:
+                for overload in getattr(torch.ops.aten, op).overloads():
+                    qualified = op if overload == "default" else f"{op}.{overload}"
+                    for key in _DISPATCH_KEYS:
+                        try:
+                            present = torch._C._dispatch_has_kernel_for_dispatch_key(
+                                f"aten::{qualified}", key
+                            )
+                        except RuntimeError:  # an overload known to Python only
+                            break
+                        if present:
+                            library.impl(qualified, refuse(op), key)
+        yield
+    finally:
+        library._destroy()

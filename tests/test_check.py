@@ -473,12 +473,20 @@ def test_non_dict_record_or_unsized_grads_score_zero(record) -> None:
     assert DOUBLE.judge(record).points == 0.0
 
 
-# ---- judged mode: record() through files --------------------------------------------------------
+# ---- judged mode: record() and its evidence --------------------------------------------------------
+
+
+SENT: dict[str, dict] = {}  # what record() handed to the grader (IOPub outside a kernel)
 
 
 @pytest.fixture
 def evidence_dir(tmp_path, monkeypatch):
     monkeypatch.setenv(evidence.EVIDENCE_DIR_ENV, str(tmp_path))
+    monkeypatch.setattr(
+        evidence,
+        "publish_evidence",
+        lambda check_id, result, audit: SENT.update({check_id: result}),
+    )
     evidence._evidence_dir.cache_clear()
     yield tmp_path
     evidence._evidence_dir.cache_clear()
@@ -489,7 +497,7 @@ def _judged(check: Check, fn, folder, capsys) -> Verdict:
     torch.save(check.spec(), folder / f"{stem}.inputs.pt")
     evidence.record(check.id, fn)
     assert capsys.readouterr().out.strip() == f"evidence recorded: {check.id}"
-    record = torch.load(folder / f"{stem}.outputs.pt", weights_only=True)
+    record = SENT.pop(check.id)
     assert record["format"] == evidence.FORMAT and record["check"] == check.id
     return check.judge(record)
 
@@ -534,6 +542,40 @@ def test_record_needs_the_evidence_dir(monkeypatch) -> None:
             evidence.record("L-2/dot/values", lambda a, b: (a * b).sum(-1))
     finally:
         evidence._evidence_dir.cache_clear()
+
+
+@pytest.mark.parametrize(
+    "route",
+    [
+        lambda a, b, dim=-1, eps=1e-8: torch.ops.aten.cosine_similarity(a, b, dim, eps),
+        lambda a, b, dim=-1, eps=1e-8: torch.ops.aten.cosine_similarity.default(a, b, dim, eps),
+        lambda a, b, dim=-1, eps=1e-8: torch._C._VariableFunctions.cosine_similarity(
+            a, b, dim, eps
+        ),
+    ],
+    ids=["torch.ops.aten", "overload", "_VariableFunctions"],
+)
+def test_forbidden_operator_is_refused_at_the_dispatcher(route, evidence_dir, capsys) -> None:
+    """Issue 9: torch.ops.aten.cosine_similarity scored 20/20 with status ok."""
+    verdict = _judged(checks.get("L-2/cosine_similarity/values"), route, evidence_dir, capsys)
+    assert verdict.points == 0.0 and "ForbiddenCall" in verdict.failures[0].reason
+    assert torch.ops.aten.cosine_similarity(X, X, -1, 1e-8).shape == (2,)  # restored
+
+
+def test_dispatcher_block_spares_the_operators_answers_are_made_of() -> None:
+    from autograder.checks.dot_product import COSINE_FORBIDDEN, MATMUL_BUILTINS
+
+    assert evidence.aten_ops(list(COSINE_FORBIDDEN)) == ["cosine_similarity"]
+    assert not {"mul", "sum", "norm", "linalg_vector_norm", "div"} & set(
+        evidence.aten_ops(list(MATMUL_BUILTINS))
+    )
+    with evidence.forbid_ops(list(MATMUL_BUILTINS)):
+        assert torch.equal((X * X).sum(-1), X.pow(2).sum(-1))
+        with pytest.raises(evidence.ForbiddenCall):
+            torch.ops.aten.mm(X, X.T)
+        with pytest.raises(evidence.ForbiddenCall), torch.inference_mode():
+            torch.ops.aten.dot(X[0], X[0])
+    assert torch.ops.aten.mm(X, X.T).shape == (2, 2)  # restored
 
 
 # ---- exceptions: which mistake, which inputs, where to look (issue 7) -------------------------
