@@ -172,7 +172,7 @@ def test_moodle_folders_and_late_from_zip_times(tmp_path, run, notebooks):
     sub = tmp_path / "submitted"
     assert (sub / "Bob_Smith" / A / "timestamp.txt").read_text() == "2025-03-02 09:30:00.000000 UTC"
     assert installed(sub, "Jane_Doe").read_bytes() == notebooks["answer"]
-    assert [r.reason for r in report.refused] == ["not a notebook (.ipynb)"]
+    assert [r.reason for r in report.refused] == ["not a notebook (.ipynb)"]  # onlinetext
 
 
 def test_naive_due_and_zip_times_read_in_a_zone(tmp_path, run, notebooks):
