@@ -21,7 +21,7 @@ copy supplies the answers:
 
 Two callers, one logic (so a student sees locally what the grader will see):
 
-* the grader (`autograder.assemble`): template = the instructor's source notebook, stubs = the
+* the grader: template = the instructor's source notebook, stubs = the
   release notebook; it then rewrites grade cells to collect evidence;
 * `course check`: template = stubs = the release notebook shipped in the `course` package
   (`course/templates/`, no answers and no hidden tests) or the repository's `release/`.
