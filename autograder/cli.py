@@ -201,8 +201,8 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--workers", type=int, default=2, help="notebooks graded in parallel")
     g.add_argument(
         "--due",
-        help="deadline, ISO 8601 (e.g. 2026-12-01T23:59+08:00); "
-        "a later timestamp.txt marks the submission late",
+        help="deadline, ISO 8601 (e.g. 2026-12-01T23:59+08:00; without an offset: in the "
+        "course time zone); a later timestamp.txt marks the submission late",
     )
     g.add_argument(
         "--student",
@@ -280,7 +280,11 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("assignment", help="assignment slug, e.g. l2_dot_product")
     i.add_argument("--submitted", type=Path, help="target folder (default: ROOT/submitted)")
     i.add_argument("--roster", type=Path, help="CSV with columns lms_id,student_id")
-    i.add_argument("--due", help="deadline, ISO 8601; marks late submissions")
+    i.add_argument(
+        "--due",
+        help="deadline, ISO 8601 (without an offset: in the course time zone); marks late "
+        "submissions",
+    )
     i.add_argument("--report", type=Path, help="also write the intake report as JSON")
     i.add_argument("--force", action="store_true", help="replace submissions that differ")
     _timezone_option(i)

@@ -34,7 +34,7 @@ from autograder.assemble import assemble, grade_cells_of
 from autograder.execute import execute
 from autograder.integrity import is_tampered, scan_cells, unparsable_that_ran
 from autograder.judge import CellResult, judge_cells, write_inputs
-from autograder.locate import locate, read_submission
+from autograder.locate import Located, locate, read_submission
 from autograder.release import available_levels
 from autograder.sandbox import Limits, prepare
 from autograder.timestamps import DEFAULT_ZONE, as_utc, course_zone, parse_timestamp
@@ -107,7 +107,14 @@ def discover(
                     )
                     for src in sorted((root / "source" / slug).glob("*.ipynb"))
                 ]
-            found = locate(assignment_dir, templates[slug], max_notebook_mb, max_upload_mb)
+            try:
+                found = locate(assignment_dir, templates[slug], max_notebook_mb, max_upload_mb)
+            except Exception as exc:  # an unreadable folder costs this student, not the batch
+                message = f"grader error: cannot search the folder: {type(exc).__name__}: {exc}"
+                found = {
+                    name: Located(None, (), "crashed", message[:300])
+                    for name, _, _ in templates[slug]
+                }
             for name, _, _ in templates[slug]:
                 where = found[name]
                 jobs.append(
