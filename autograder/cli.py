@@ -51,6 +51,7 @@ def _grade(args: argparse.Namespace) -> int:
         max_processes=args.max_processes,
         max_file_mb=args.max_file_mb,
         max_output_kb=args.max_output_kb,
+        max_evidence_mb=args.max_evidence_mb,
         network=args.network,
     )
     for note in support().notes:
@@ -267,6 +268,12 @@ def parser() -> argparse.ArgumentParser:
     )
     sandbox.add_argument(
         "--max-output-kb", type=int, default=Limits.max_output_kb, help="outputs kept per notebook"
+    )
+    sandbox.add_argument(
+        "--max-evidence-mb",
+        type=int,
+        default=Limits.max_evidence_mb,
+        help="largest evidence file per grade cell; larger scores 0 (malformed)",
     )
     sandbox.add_argument(
         "--network",

@@ -125,7 +125,20 @@ def _check(args: argparse.Namespace) -> int:
     if not args.notebook.is_file():
         print(f"找不到文件 (file not found): {args.notebook}", file=sys.stderr)
         return 2
-    prepared = prepare_check(args.notebook, args.template)
+    try:
+        prepared = prepare_check(args.notebook, args.template)
+    except Exception as exc:  # not JSON, not a notebook: say so instead of a traceback
+        print(
+            f"读不了这个 notebook (cannot read this notebook): {args.notebook}: "
+            f"{type(exc).__name__}: {exc}"[:400]
+            + (
+                "\n提交和检查的应是 .ipynb 文件 (check and submit the .ipynb file)"
+                if args.notebook.suffix.lower() != ".ipynb"
+                else ""
+            ),
+            file=sys.stderr,
+        )
+        return 2
     for warning in prepared.warnings:
         print(f"⚠ {warning}")
     report = check_notebook(args.notebook, args.timeout, args.template)
