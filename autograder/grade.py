@@ -173,12 +173,10 @@ def submission_time(job: Job) -> tuple[datetime | None, str]:
     if job.submission is None:
         return None, ""
     folders = [job.submission.parent]
-    for parent in job.submission.parents:
-        if job.folder is None or parent == job.folder or job.folder not in parent.parents:
-            break
-        folders.append(parent)
-    if job.folder is not None and job.folder not in folders:
-        folders.append(job.folder)
+    if job.folder is not None:  # up to the assignment folder, never above it
+        folders += [
+            p for p in job.submission.parent.parents if p == job.folder or job.folder in p.parents
+        ]
     stamp_file = next(
         (f / "timestamp.txt" for f in folders if (f / "timestamp.txt").is_file()), None
     )

@@ -96,3 +96,32 @@ def test_what_nbgrader_and_our_intake_write_reads_back(moment):
     assert as_utc(parse_timestamp(stamp(moment.replace(tzinfo=UTC)), SHANGHAI)) == moment.replace(
         tzinfo=UTC
     )
+
+
+def test_timestamp_file_next_to_the_notebook_or_up_to_the_assignment_folder(tmp_path):
+    from pathlib import Path
+
+    from autograder.grade import Job, submission_time
+
+    folder = tmp_path / "student" / "l2_dot_product"
+    notebook = folder / "unzipped" / "inner" / "x.ipynb"
+    notebook.parent.mkdir(parents=True)
+    notebook.write_text("{}", encoding="utf-8")
+    job = Job(
+        "s",
+        "l2_dot_product",
+        "x",
+        notebook,
+        Path("-"),
+        Path("-"),
+        Path("-"),
+        folder=folder,
+        timezone="Asia/Shanghai",
+    )
+    (tmp_path / "student" / "timestamp.txt").write_text("2026-01-01 00:00:00 UTC")
+    assert submission_time(job) == (None, "")  # above the assignment folder: not this one's
+    (folder / "timestamp.txt").write_text("2026-12-01 23:30:00.000000 CST")
+    assert submission_time(job) == (AT_1530, "")
+    (folder / "unzipped" / "timestamp.txt").write_text("soon")  # the nearest one counts
+    stamp, note = submission_time(job)
+    assert stamp is None and note.startswith("timestamp.txt unreadable (not a date and time")
