@@ -21,8 +21,18 @@ c.CourseDirectory.course_id = "llm-training-course"
 # Gradebook: SQLite file in the course root by default (never committed).
 c.CourseDirectory.db_url = "sqlite:///gradebook.db"
 
-# Stock `nbgrader autograde` kills a cell after this many seconds.
+# Stock `nbgrader autograde` kills a cell after this many seconds; `autograder grade` uses
+# it as its --timeout default.
 c.ExecutePreprocessor.timeout = 60
+
+# Files larger than this (KB) are ignored by nbgrader when copying and refused unread by
+# `autograder grade` (its --max-upload-mb default). nbgrader's default: 100 MB.
+c.CourseDirectory.max_file_size = 100000
+
+# The zone nbgrader's exchange writes timestamp.txt in, and the course time zone of
+# `autograder grade` / `intake` (--timezone): naive times and ambiguous abbreviations such as
+# CST are read in it. An IANA name, e.g. "Asia/Shanghai"; nbgrader's default is UTC.
+c.Exchange.timezone = "UTC"
 
 # Students see this in place of a removed model answer.
 c.ClearSolutions.code_stub = {

@@ -42,14 +42,18 @@ def _grade(args: argparse.Namespace) -> int:
     if not submitted.is_dir():
         print(f"error: no submissions folder {submitted}", file=sys.stderr)
         return 2
+    settings = _settings(args)
+    if settings is None:
+        return 2
     limits = Limits(
-        cell_timeout=args.timeout,
+        cell_timeout=args.timeout if args.timeout is not None else settings.cell_timeout,
         notebook_timeout=args.notebook_timeout,
         memory_mb=args.memory_mb,
         cpu_seconds=args.cpu_seconds,
         max_processes=args.max_processes,
         max_file_mb=args.max_file_mb,
         max_output_kb=args.max_output_kb,
+        max_evidence_mb=args.max_evidence_mb,
         network=args.network,
         disk_mb=args.disk_mb,
     )
@@ -70,9 +74,33 @@ def _grade(args: argparse.Namespace) -> int:
             force=args.force,
             on_progress=progress,
             dask=args.dask,
+            max_notebook_mb=args.max_notebook_mb,
+            max_upload_mb=settings.max_upload_mb,
+            timezone=settings.timezone,
         )
     print(reports.summary_table(rows))
     return 0
+
+
+def _settings(args: argparse.Namespace):
+    """nbgrader_config.py's settings overridden by the command line; None (and a message)
+    when the time zone is unknown."""
+    from dataclasses import replace
+
+    from autograder.config import course_settings
+    from autograder.timestamps import course_zone
+
+    settings = course_settings(args.root)
+    if getattr(args, "timezone", None):
+        settings = replace(settings, timezone=args.timezone)
+    if getattr(args, "max_upload_mb", None) is not None:
+        settings = replace(settings, max_upload_mb=args.max_upload_mb)
+    try:
+        course_zone(settings.timezone)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+    return settings
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -90,6 +118,8 @@ def _intake(args: argparse.Namespace) -> int:
     import csv
     from datetime import datetime
 
+    import nbformat
+
     from autograder.intake import IntakeError, intake_zip
 
     notebooks = [p.stem for p in sorted((args.root / "source" / args.assignment).glob("*.ipynb"))]
@@ -100,8 +130,22 @@ def _intake(args: argparse.Namespace) -> int:
     if args.roster:  # CSV with columns lms_id, student_id
         with args.roster.open(encoding="utf-8") as fh:
             roster = {row["lms_id"]: row["student_id"] for row in csv.DictReader(fh)}
+    from autograder.timestamps import course_zone
+
+    settings = _settings(args)
+    if settings is None:
+        return 2
     due = datetime.fromisoformat(args.due) if args.due else None
     submitted = args.submitted or args.root / "submitted"
+    release_dir = args.root / "release" / args.assignment
+    templates = {
+        stem: (
+            nbformat.read(args.root / "source" / args.assignment / f"{stem}.ipynb", as_version=4),
+            nbformat.read(release_dir / f"{stem}.ipynb", as_version=4),
+        )
+        for stem in notebooks
+        if (release_dir / f"{stem}.ipynb").is_file()
+    }
     try:
         report = intake_zip(
             args.zip,
@@ -111,6 +155,8 @@ def _intake(args: argparse.Namespace) -> int:
             roster=roster,
             due=due,
             force=args.force,
+            zone=course_zone(settings.timezone),
+            templates=templates,
         )
     except IntakeError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -125,6 +171,16 @@ def _demo(args: argparse.Namespace) -> int:
     from autograder.demo import main
 
     return main(args.root, args.out, args.workers)
+
+
+def _timezone_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--timezone",
+        metavar="ZONE",
+        help="course time zone, an IANA name such as Asia/Shanghai: reads naive times "
+        "(--due, timestamp.txt, zip entry times) and decides ambiguous abbreviations such as "
+        "CST (default: nbgrader_config.py's Exchange.timezone, else UTC)",
+    )
 
 
 def parser() -> argparse.ArgumentParser:
@@ -165,8 +221,8 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--quiet", action="store_true", help="no progress bar or per-notebook lines")
     g.add_argument(
         "--due",
-        help="deadline, ISO 8601 (e.g. 2026-12-01T23:59+08:00); "
-        "a later timestamp.txt marks the submission late",
+        help="deadline, ISO 8601 (e.g. 2026-12-01T23:59+08:00; without an offset: in the "
+        "course time zone); a later timestamp.txt marks the submission late",
     )
     g.add_argument(
         "--student",
@@ -175,12 +231,29 @@ def parser() -> argparse.ArgumentParser:
         help="(re)grade only this student (repeatable); others are kept",
     )
     g.add_argument("--force", action="store_true", help="regrade even unchanged submissions")
+    _timezone_option(g)
+    files = g.add_argument_group("submitted files (see README, Statuses)")
+    files.add_argument(
+        "--max-notebook-mb",
+        type=float,
+        default=20,
+        help="largest notebook once its outputs are dropped (outputs are never graded, so "
+        "saved figures do not count); larger: malformed (default: 20)",
+    )
+    files.add_argument(
+        "--max-upload-mb",
+        type=float,
+        default=None,
+        help="larger files are refused unread (default: nbgrader_config.py's "
+        "CourseDirectory.max_file_size, else 100)",
+    )
     sandbox = g.add_argument_group("sandbox limits, per notebook (see README, Sandbox)")
     sandbox.add_argument(
         "--timeout",
         type=int,
-        default=Limits.cell_timeout,
-        help="seconds of wall clock per cell before it is interrupted",
+        default=None,
+        help="seconds of wall clock per cell before it is interrupted (default: "
+        f"nbgrader_config.py's ExecutePreprocessor.timeout, else {Limits.cell_timeout})",
     )
     sandbox.add_argument(
         "--notebook-timeout",
@@ -222,6 +295,12 @@ def parser() -> argparse.ArgumentParser:
         help="size of the kernel's private tmpfs, its only writable place (bubblewrap)",
     )
     sandbox.add_argument(
+        "--max-evidence-mb",
+        type=int,
+        default=Limits.max_evidence_mb,
+        help="largest evidence file per grade cell; larger scores 0 (malformed)",
+    )
+    sandbox.add_argument(
         "--network",
         action="store_true",
         help="leave the network on (default: a namespace without network)",
@@ -237,9 +316,14 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("assignment", help="assignment slug, e.g. l2_dot_product")
     i.add_argument("--submitted", type=Path, help="target folder (default: ROOT/submitted)")
     i.add_argument("--roster", type=Path, help="CSV with columns lms_id,student_id")
-    i.add_argument("--due", help="deadline, ISO 8601; marks late submissions")
+    i.add_argument(
+        "--due",
+        help="deadline, ISO 8601 (without an offset: in the course time zone); marks late "
+        "submissions",
+    )
     i.add_argument("--report", type=Path, help="also write the intake report as JSON")
     i.add_argument("--force", action="store_true", help="replace submissions that differ")
+    _timezone_option(i)
     i.set_defaults(func=_intake)
 
     d = sub.add_parser("demo", help="grade a synthetic class end to end")

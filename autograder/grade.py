@@ -2,8 +2,9 @@
 
 The pipeline, per notebook of each submission (several at once, each in its own kernel):
 
-    read the student's notebook (never modified)      -> malformed if unreadable
-    assemble it on the source template                 autograder.assemble
+    find the student's notebook in their folder        autograder.locate (renamed, nested…)
+    read it (never modified), outputs dropped          -> malformed if unreadable
+    assemble it on the source template                 autograder.assemble, course.assembly
     write each check's plain inputs into a workdir     autograder.judge.write_inputs
     execute it in a fresh sandboxed kernel             autograder.sandbox, autograder.execute
     judge the evidence the kernel left there           autograder.judge.judge_cells
@@ -22,21 +23,23 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import nbformat
-from nbgrader.utils import parse_utc
 
 from autograder import gradebook, reports
 from autograder.assemble import assemble, grade_cells_of, nbgrader_meta
 from autograder.execute import execute
-from autograder.integrity import is_tampered, scan_notebook
+from autograder.integrity import is_tampered, scan_cells, unparsable_that_ran
 from autograder.judge import CellResult, judge_cells, write_inputs
+from autograder.locate import Located, locate, read_submission
 from autograder.release import available_levels
 from autograder.runner import run_jobs
 from autograder.sandbox import Limits, prepare
 from autograder.state import STATE_FILE, GradingState
+from autograder.timestamps import DEFAULT_ZONE, as_utc, course_zone, parse_timestamp
+from course.assembly import fit
 
 __all__ = ["STATE_FILE", "Job", "Outcome", "discover", "grade_class", "grade_notebook"]
 
@@ -53,8 +56,13 @@ class Job:
     limits: Limits = Limits()
     hide: tuple[Path, ...] = ()  # folders the kernel must not see (course root, submissions…)
     due: datetime | None = None  # deadline; a later timestamp.txt makes the submission late
-    max_notebook_mb: int = 20  # larger files are refused unread
-    problem: str = ""  # the folder could not be read (say, a symlink loop): malformed
+    max_notebook_mb: float = 20  # the notebook without its outputs (outputs are not graded)
+    max_upload_mb: float = 100  # larger files are refused unread (nbgrader's max_file_size)
+    timezone: str = DEFAULT_ZONE  # course time zone: naive and ambiguous times in timestamp.txt
+    found: tuple[str, ...] = ()  # which file was taken and which were ignored (autograder.locate)
+    problem: str = ""  # status when submission is None: missing | malformed | wrong-format
+    problem_message: str = ""
+    folder: Path | None = None  # the student's assignment folder (holds timestamp.txt)
 
     @property
     def key(self) -> str:
@@ -66,16 +74,6 @@ def safe_name(name: str) -> str:
     return os.fsencode(name).decode("utf-8", "replace")
 
 
-def _find_notebook(folder: Path, expected: str, n_expected: int) -> Path | None:
-    """The student's copy of `expected`; for a one-notebook assignment, also a lone notebook
-    under another name (say "L-2-…(1).ipynb" after a re-download)."""
-    exact = folder / expected
-    if exact.is_file():
-        return exact
-    others = [p for p in folder.glob("*.ipynb") if p.is_file()]
-    return others[0] if n_expected == 1 and len(others) == 1 else None
-
-
 def discover(
     root: Path,
     submitted: Path,
@@ -83,21 +81,40 @@ def discover(
     limits: Limits = Limits(),
     release_dir: Path | None = None,
     due: datetime | None = None,
+    max_notebook_mb: float = 20,
+    max_upload_mb: float = 100,
+    timezone: str = DEFAULT_ZONE,
 ) -> list[Job]:
     """One job per student x assignment x expected notebook found under submitted/.
 
-    A folder that cannot be read (a symlink loop, no permission) still gets its jobs, marked
-    with the problem, so every student folder ends as rows with a status.
+    The student's file for each notebook is found by autograder.locate: the exact name, or
+    a renamed, nested or re-downloaded copy holding this assignment's cells. A folder that
+    cannot be read (a symlink loop, no permission) still gets its jobs, marked malformed with
+    the reason, so every student folder ends as rows with a status.
     """
     release_dir = release_dir or root / "release"
     jobs = []
     slugs = set(available_levels(root))
-    found: dict[str, dict[str, Path | None]] = {}  # student folder -> slug -> folder
+    templates: dict[str, list] = {}
+
+    def template(slug: str) -> list:
+        if slug not in templates:
+            templates[slug] = [
+                (
+                    src.name,
+                    nbformat.read(src, as_version=4),
+                    _read_or_empty(release_dir / slug / src.name),
+                )
+                for src in sorted((root / "source" / slug).glob("*.ipynb"))
+            ]
+        return templates[slug]
+
+    found_dirs: dict[str, dict[str, Path | None]] = {}  # student folder -> slug -> folder
     problems: dict[tuple[str, str], str] = {}  # (student folder, slug or "") -> why unread
     for student_dir in sorted(p for p in submitted.iterdir() if not p.name.startswith(".")):
         if not student_dir.is_dir() and not student_dir.is_symlink():
             continue  # a stray file next to the student folders; dot-folders: intake staging
-        found[student_dir.name] = {}
+        found_dirs[student_dir.name] = {}
         try:
             children = sorted(student_dir.iterdir())
         except OSError as exc:
@@ -106,39 +123,59 @@ def discover(
         for assignment_dir in children:
             if assignment_dir.name not in slugs:
                 continue
-            found[student_dir.name][assignment_dir.name] = assignment_dir
+            found_dirs[student_dir.name][assignment_dir.name] = assignment_dir
             if not assignment_dir.is_dir():
                 problems[(student_dir.name, assignment_dir.name)] = (
                     "assignment folder unreadable (a broken link or a symlink loop?)"
                 )
-    graded = sorted({slug for slugs_of in found.values() for slug in slugs_of}) or sorted(slugs)
-    for folder, assignments in found.items():
+    graded = sorted({s for slugs_of in found_dirs.values() for s in slugs_of}) or sorted(slugs)
+    for folder, assignments in found_dirs.items():
         student = safe_name(folder)
         if (folder, "") in problems or not assignments:  # unreadable, or nothing we know
             assignments = dict.fromkeys(graded)
         for slug, assignment_dir in sorted(assignments.items()):
             problem = problems.get((folder, "")) or problems.get((folder, slug), "")
-            sources = sorted((root / "source" / slug).glob("*.ipynb"))
-            for source in sources:
-                submission = None
-                if not problem and assignment_dir is not None:
-                    submission = _find_notebook(assignment_dir, source.name, len(sources))
+            if problem or assignment_dir is None:
+                status = "malformed" if problem else "missing"
+                message = problem or "no folder for this assignment"
+                found = {name: Located(None, (), status, message) for name, _, _ in template(slug)}
+            else:
+                try:
+                    found = locate(assignment_dir, template(slug), max_notebook_mb, max_upload_mb)
+                except Exception as exc:  # an unreadable folder costs this student only
+                    message = f"grader error: cannot search the folder: {type(exc).__name__}: {exc}"
+                    found = {
+                        name: Located(None, (), "crashed", message[:300])
+                        for name, _, _ in template(slug)
+                    }
+            for name, _, _ in template(slug):
+                where = found[name]
                 jobs.append(
                     Job(
                         student=student,
                         assignment=slug,
-                        notebook=source.stem,
-                        submission=submission,
-                        source=source,
-                        release=release_dir / slug / source.name,
-                        autograded=out / "autograded" / student / slug / source.name,
+                        notebook=Path(name).stem,
+                        submission=where.path,
+                        source=root / "source" / slug / name,
+                        release=release_dir / slug / name,
+                        autograded=out / "autograded" / student / slug / name,
                         limits=limits,
                         hide=(root, submitted, out),
                         due=due,
-                        problem=problem,
+                        max_notebook_mb=max_notebook_mb,
+                        max_upload_mb=max_upload_mb,
+                        timezone=timezone,
+                        found=where.notes,
+                        problem=where.status,
+                        problem_message=where.message,
+                        folder=assignment_dir,
                     )
                 )
     return jobs
+
+
+def _read_or_empty(path: Path) -> nbformat.NotebookNode:
+    return nbformat.read(path, as_version=4) if path.is_file() else nbformat.v4.new_notebook()
 
 
 @dataclass
@@ -146,62 +183,50 @@ class Outcome:
     """Everything grading one notebook produced (what the state file keeps between runs)."""
 
     results: list[CellResult]
-    status: str  # ok | late | tampered | timeout | memory | crashed | malformed | missing
+    status: str  # ok | late | tampered | timeout | memory | crashed | malformed | wrong-format | missing
     message: str
     integrity: list[str]
+    timestamp: str = ""  # submission time from timestamp.txt, ISO 8601 in UTC ("" if none)
     seconds: float = 0.0  # wall clock spent grading this notebook (0 when kept from a run before)
 
 
-def _all_cells(job: Job, status: str, message: str) -> Outcome:
+def _all_cells(job: Job, status: str, message: str, integrity: list[str] | None = None) -> Outcome:
     source = nbformat.read(job.source, as_version=4)
     cells = [
         CellResult(gc.grade_id, gc.check_id, gc.grade_id, 0.0, gc.points, status, message=message)
         for gc in grade_cells_of(source)
     ]
-    return Outcome(cells, status, message, [])
+    return Outcome(cells, status, message, list(job.found) + list(integrity or []))
 
 
-def read_submission(path: Path, max_mb: int) -> tuple[nbformat.NotebookNode, list[str]]:
-    """Read a student's notebook, refusing what cannot be one (raises ValueError).
+def submission_time(job: Job) -> tuple[datetime | None, str]:
+    """(time in timestamp.txt as aware UTC, or None; a note when it cannot be read).
 
-    Returns the notebook (as nbformat 4) and notes on what had to be repaired.
+    timestamp.txt is looked for next to the notebook, then up to the assignment folder.
     """
-    size = path.stat().st_size
-    if size == 0:
-        raise ValueError("empty file")
-    if size > max_mb * 1024 * 1024:
-        raise ValueError(f"file too large ({size / 2**20:.0f} MB > {max_mb} MB)")
-    with path.open("rb") as fh:
-        raw = json.loads(fh.read().decode("utf-8"))
-    if not isinstance(raw, dict) or not isinstance(raw.get("cells", raw.get("worksheets")), list):
-        raise ValueError("not a Jupyter notebook (no cells)")
-    major = raw.get("nbformat")
-    if major not in (3, 4):
-        raise ValueError(f"unsupported nbformat {major!r} (expected 4)")
-    notes = []
-    if major == 3:
-        notes.append("nbformat 3 notebook: converted to nbformat 4")
-    else:
-        ids = [c.get("id") for c in raw["cells"] if isinstance(c, dict)]
-        if any(i is None for i in ids):
-            notes.append("cells without ids (nbformat < 4.5): matched by grade_id and text")
-        elif len(ids) != len(set(ids)):
-            notes.append("duplicated cell ids: matched by grade_id and text")
-    return nbformat.reads(json.dumps(raw), as_version=4), notes
-
-
-def _late(job: Job) -> str:
-    if job.due is None or job.submission is None:
-        return ""
-    stamp_file = job.submission.parent / "timestamp.txt"
-    if not stamp_file.is_file():
-        return ""
+    if job.submission is None:
+        return None, ""
+    folders = [job.submission.parent]
+    if job.folder is not None:  # up to the assignment folder, never above it
+        folders += [
+            p for p in job.submission.parent.parents if p == job.folder or job.folder in p.parents
+        ]
+    stamp_file = next(
+        (f / "timestamp.txt" for f in folders if (f / "timestamp.txt").is_file()), None
+    )
+    if stamp_file is None:
+        return None, ""
     try:
-        stamp = parse_utc(stamp_file.read_text(encoding="utf-8").strip())
-    except Exception:
-        return "timestamp.txt unreadable"
-    due = job.due if job.due.tzinfo else job.due.replace(tzinfo=timezone.utc)
-    stamp = stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
+        text = stamp_file.read_bytes()[:200].decode("utf-8", "replace")
+        return as_utc(parse_timestamp(text, course_zone(job.timezone))), ""
+    except ValueError as exc:
+        return None, f"timestamp.txt unreadable ({exc}); lateness not decided"[:300]
+
+
+def _late(job: Job, stamp: datetime | None) -> str:
+    if job.due is None or stamp is None:
+        return ""
+    due = as_utc(job.due, course_zone(job.timezone))
     return f"late by {stamp - due}" if stamp > due else ""
 
 
@@ -215,25 +240,24 @@ def _require_text_sources(nb: nbformat.NotebookNode) -> None:
 
 def grade_notebook(job: Job) -> Outcome:
     """Grade one notebook of one student. Never raises: problems become statuses."""
-    if job.problem:
-        return _all_cells(job, "malformed", job.problem)
     if job.submission is None:
-        return _all_cells(job, "missing", "notebook not submitted")
+        return _all_cells(
+            job, job.problem or "missing", job.problem_message or "notebook not submitted"
+        )
     try:
-        student_nb, notes = read_submission(job.submission, job.max_notebook_mb)
+        student_nb, notes = read_submission(job.submission, job.max_notebook_mb, job.max_upload_mb)
     except Exception as exc:
         return _all_cells(job, "malformed", f"unreadable notebook: {exc}"[:300])
     source = nbformat.read(job.source, as_version=4)
     release = nbformat.read(job.release, as_version=4)
-    wanted = {nbgrader_meta(c).get("grade_id") for c in source.cells if nbgrader_meta(c)}
-    if not wanted & {nbgrader_meta(c).get("grade_id") for c in student_nb.cells}:
+    if not fit(student_nb, source, release).belongs:
         return _all_cells(
             job, "malformed", "not this assignment's notebook: none of its exercise cells are there"
         )
     try:
         _require_text_sources(student_nb)
         assembly = assemble(student_nb, source, release)
-        integrity = notes + assembly.integrity + scan_notebook(student_nb)
+        integrity = list(job.found) + notes + assembly.integrity + scan_cells(assembly.student_code)
     except Exception as exc:
         return _all_cells(job, "malformed", f"cannot assemble notebook: {exc}"[:300])
     base = Path(tempfile.mkdtemp(prefix="grade-"))
@@ -254,15 +278,16 @@ def grade_notebook(job: Job) -> Outcome:
         return _all_cells(job, "crashed", f"grader error: {type(exc).__name__}: {exc}"[:300])
     finally:
         shutil.rmtree(base, ignore_errors=True)
-    late = _late(job)
-    if late:
-        integrity.append(late)
+    integrity += unparsable_that_ran(assembly.student_code, run.notebook)
+    stamp, stamp_note = submission_time(job)
+    late = _late(job, stamp)
+    integrity += [note for note in (stamp_note, late) if note]
     status, message = run.status, run.message
     if status == "ok" and is_tampered(integrity):
         status, message = "tampered", "integrity findings: review before trusting the grade"
     elif status == "ok" and late:
         status, message = "late", late
-    return Outcome(results, status, message, integrity)
+    return Outcome(results, status, message, integrity, stamp.isoformat() if stamp else "")
 
 
 def _rows(job: Job, outcome: Outcome) -> list[dict]:
@@ -298,7 +323,7 @@ def _grader_digest() -> str:
 def fingerprint(job: Job) -> str:
     """Same fingerprint = same grade: submission, notebooks, grader, due date and limits."""
     sub = job.submission
-    stamp = sub.parent / "timestamp.txt" if sub else None
+    stamp = (job.folder or sub.parent) / "timestamp.txt" if sub else None
     return _digest(
         sub.read_bytes() if sub and sub.is_file() else b"<missing>",
         stamp.read_bytes() if stamp and stamp.is_file() else b"",
@@ -307,6 +332,16 @@ def fingerprint(job: Job) -> str:
         _grader_digest().encode(),
         str(job.due).encode(),
         json.dumps(asdict(job.limits), sort_keys=True).encode(),
+        json.dumps(
+            [
+                str(sub),
+                job.found,
+                job.problem_message,
+                job.timezone,
+                job.max_notebook_mb,
+                job.max_upload_mb,
+            ]
+        ).encode(),
     )
 
 
@@ -317,6 +352,7 @@ def _from_state(entry: dict) -> Outcome:
         data["status"],
         data["message"],
         list(data["integrity"]),
+        data.get("timestamp", ""),
         float(data.get("seconds", 0.0)),
     )
 
@@ -333,6 +369,9 @@ def grade_class(
     students: set[str] | None = None,
     force: bool = False,
     on_progress: Callable[[Job, Outcome, bool], None] | None = None,
+    max_notebook_mb: float = 20,
+    max_upload_mb: float = 100,
+    timezone: str = DEFAULT_ZONE,
     dask: str | None = None,
 ) -> list[dict]:
     """Grade every submission under `submitted`; write gradebook, tables and feedback to `out`.
@@ -347,7 +386,9 @@ def grade_class(
     """
     out.mkdir(parents=True, exist_ok=True)
     db_url = db_url or f"sqlite:///{(out / 'gradebook.db').resolve()}"
-    jobs = discover(root, submitted, out, limits, release_dir, due)
+    jobs = discover(
+        root, submitted, out, limits, release_dir, due, max_notebook_mb, max_upload_mb, timezone
+    )
     state = GradingState(out)
     outcomes: dict[Job, Outcome] = {}
     todo = []
@@ -381,7 +422,13 @@ def grade_class(
     integrity = {(j.student, j.assignment, j.notebook): outcomes[j].integrity for j in graded}
     if graded:
         gradebook.register_assignments(root, db_url, sorted({j.assignment for j in graded}))
-        gradebook.write_scores(db_url, rows)
+        stamps = {
+            (j.student, j.assignment): datetime.fromisoformat(outcomes[j].timestamp)
+            for j in graded
+            if outcomes[j].timestamp
+        }
+        due_utc = as_utc(due, course_zone(timezone)) if due else None
+        gradebook.write_scores(db_url, rows, stamps, due_utc)
     reports.write_tables(rows, out)
     reports.write_feedback(rows, integrity, out)
     return rows

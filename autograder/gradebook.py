@@ -9,6 +9,7 @@ from __future__ import annotations
 import tempfile
 import warnings
 from collections.abc import Iterable
+from datetime import datetime, timezone
 from pathlib import Path
 
 from nbgrader.api import Gradebook
@@ -24,15 +25,40 @@ def register_assignments(root: Path, db_url: str, slugs: Iterable[str]) -> None:
             generate(root, slug, release_dir=Path(tmp), db_url=db_url)
 
 
-def write_scores(db_url: str, rows: list[dict]) -> None:
-    """rows: dicts with student, assignment, notebook, grade_id, points (one per grade cell)."""
+def _naive_utc(moment: datetime | None) -> datetime | None:
+    """nbgrader's gradebook stores naive UTC datetimes (nbgrader.utils.parse_utc)."""
+    if moment is None:
+        return None
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return aware.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def write_scores(
+    db_url: str,
+    rows: list[dict],
+    timestamps: dict[tuple[str, str], datetime] | None = None,
+    due: datetime | None = None,
+) -> None:
+    """rows: dicts with student, assignment, notebook, grade_id, points (one per grade cell).
+
+    timestamps: (student, assignment) -> submission time (timestamp.txt); with `due` (the
+    deadline, stored as each assignment's duedate) nbgrader computes lateness from them, so
+    `nbgrader export` and formgrader show it.
+    """
+    timestamps = timestamps or {}
     with Gradebook(db_url, course_id=COURSE_ID) as gb, warnings.catch_warnings():
         # nbgrader's own add-submission path trips SQLAlchemy's autoflush warning; harmless.
         warnings.simplefilter("ignore", SAWarning)
         submissions = {(r["student"], r["assignment"]) for r in rows}
+        if due is not None:
+            for assignment in sorted({a for _, a in submissions}):
+                gb.update_or_create_assignment(assignment, duedate=_naive_utc(due))
         for student, assignment in sorted(submissions):
             gb.update_or_create_student(student)
-            gb.update_or_create_submission(assignment, student)
+            stamp = _naive_utc(timestamps.get((student, assignment)))
+            gb.update_or_create_submission(
+                assignment, student, **({"timestamp": stamp} if stamp else {})
+            )
         for r in rows:
             try:
                 grade = gb.find_grade(r["grade_id"], r["notebook"], r["assignment"], r["student"])

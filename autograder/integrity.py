@@ -1,8 +1,9 @@
 """Integrity findings: what an instructor should look at before trusting a grade.
 
 Two sources: the assembly (locked cells restored, grade cells missing or duplicated — see
-autograder.assemble) and a static scan of the code the student wrote (solution cells and added
-cells) for tricks that have no place in an honest answer. Findings never change points by
+course.assembly) and a static scan of the code the student wrote (solution cells and added
+cells, transformed as IPython transforms them) for tricks that have no place in an honest
+answer. Findings never change points by
 themselves: the judge already ignores everything but evidence. They explain, so a human can
 review rather than guess.
 """
@@ -44,6 +45,9 @@ RISKY_TEXT = {
     r"outputs\.pt|inputs\.pt|COURSE_EVIDENCE_DIR|course\.evidence|_course_record": "touches the grading evidence",
     r"_VariableFunctions|torch\._C\b": "reaches into torch internals",
     r"__builtins__": "touches builtins",
+    r"input_transformers|ast_transformers|events\.register|set_custom_exc|register_magic": (
+        "changes how IPython runs cells"
+    ),
 }
 
 
@@ -56,36 +60,120 @@ def _dotted(node: ast.AST) -> str:
     return ""
 
 
-def scan_code(code: str) -> list[str]:
-    """Suspicious constructs in one cell's code (English, one short phrase each)."""
+# IPython syntax (see IPython.core.inputtransformer2): cells are transformed the way the
+# kernel transforms them before they are parsed, so `%%time` or `!cmd` cannot hide code.
+PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug"}  # body runs here, as Python
+SUBPROCESS_CELL_MAGICS = {"python", "python2", "python3", "pypy"}  # body is Python, run apart
+SHELL_CELL_MAGICS = {"bash", "sh", "script", "system", "sx", "perl", "ruby"}
+DISPLAY_CELL_MAGICS = {"html", "HTML", "markdown", "latex", "svg", "javascript", "js", "md"}
+RISKY_LINE_MAGICS = {
+    "run": "runs another file (%run)",
+    "system": "runs shell commands (%system)",
+    "sx": "runs shell commands (%sx)",
+    "alias": "defines shell aliases (%alias)",
+    "load_ext": "loads an IPython extension (%load_ext)",
+    "reload_ext": "loads an IPython extension (%reload_ext)",
+    "macro": "replays other input (%macro)",
+    "rerun": "replays other input (%rerun)",
+    "recall": "replays other input (%recall)",
+}
+PYTHON_LINE_MAGICS = {"time", "timeit", "prun", "debug", "capture"}  # the argument is Python
+INSTALLS = re.compile(r"^\s*(?:python3? -m )?(?:pip3?|conda|mamba) install [\w\s.=<>~\[\],-]*$")
+UNPARSABLE = "cannot be parsed"
+MAX_DEPTH = 4  # magics inside magic bodies
+
+
+def _ipython_to_python(code: str) -> str:
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    return TransformerManager().transform_cell(code)
+
+
+def _magic_call(node: ast.Call) -> tuple[str, list[str]] | None:
+    """("run_cell_magic", ["time", "", body]) for a get_ipython().<method>(...) call."""
+    func = node.func
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call)):
+        return None
+    if _dotted(func.value.func) != "get_ipython":
+        return None
+    args = [
+        a.value if isinstance(a, ast.Constant) and isinstance(a.value, str) else ""
+        for a in node.args
+    ]
+    return func.attr, args
+
+
+def _ipython_findings(call: tuple[str, list[str]], depth: int) -> list[str]:
+    method, args = call
+    if method in ("system", "getoutput"):
+        command = args[0] if args else ""
+        return [] if INSTALLS.match(command) else [f"runs shell commands (!{command[:40]})"]
+    if method == "run_line_magic" and args:
+        name, line = args[0], args[1] if len(args) > 1 else ""
+        if name in RISKY_LINE_MAGICS:
+            return [RISKY_LINE_MAGICS[name]]
+        return _scan(line, depth + 1) if name in PYTHON_LINE_MAGICS else []
+    if method == "run_cell_magic" and args:
+        name, body = args[0], args[2] if len(args) > 2 else ""
+        if name in PYTHON_CELL_MAGICS:
+            return _scan(body, depth + 1)
+        if name in SUBPROCESS_CELL_MAGICS:
+            return [f"runs Python in another process (%%{name})", *_scan(body, depth + 1)]
+        if name in ("writefile", "file"):
+            return [f"writes a file (%%{name})", *_scan(body, depth + 1)]
+        if name in SHELL_CELL_MAGICS:
+            return [f"runs shell commands (%%{name})"]
+        if name in DISPLAY_CELL_MAGICS:
+            return []
+        return [f"unknown cell magic %%{name}: its body is not scanned"]
+    return []
+
+
+def _scan(code: str, depth: int) -> list[str]:
     found: list[str] = []
     try:
+        python = _ipython_to_python(code) if depth < MAX_DEPTH else code
         with _PARSE_LOCK:  # CPython 3.11 < 3.11.8: parsing in two threads at once can fail
-            tree = ast.parse(code)
-    except (SyntaxError, ValueError, SystemError, RecursionError):
-        tree = None
-    if tree is not None:
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import | ast.ImportFrom):
-                names = (
-                    [a.name for a in node.names]
-                    if isinstance(node, ast.Import)
-                    else [node.module or ""]
-                )
-                for name in names:
-                    top = name.split(".")[0]
-                    if top in RISKY_IMPORTS:
-                        found.append(RISKY_IMPORTS[top])
-            elif isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                for target in targets:
-                    name = _dotted(target)
-                    if "." in name and name.split(".")[0] in PATCHED_MODULES:
-                        found.append(f"monkeypatches {name}")
-            elif isinstance(node, ast.Call):
-                name = _dotted(node.func)
-                if name in RISKY_CALLS:
-                    found.append(RISKY_CALLS[name])
+            tree = ast.parse(python)
+    except (SyntaxError, ValueError, SystemError, RecursionError) as exc:
+        where = f", line {exc.lineno}" if getattr(exc, "lineno", None) else ""
+        return [f"{UNPARSABLE} ({type(exc).__name__}{where}): not scanned"]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+            )
+            for name in names:
+                top = name.split(".")[0]
+                if top in RISKY_IMPORTS:
+                    found.append(RISKY_IMPORTS[top])
+        elif isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                name = _dotted(target)
+                if "." in name and name.split(".")[0] in PATCHED_MODULES:
+                    found.append(f"monkeypatches {name}")
+        elif isinstance(node, ast.Call):
+            name = _dotted(node.func)
+            if name in RISKY_CALLS:
+                found.append(RISKY_CALLS[name])
+            call = _magic_call(node)
+            if call is not None:
+                found.extend(_ipython_findings(call, depth))
+    return found
+
+
+def scan_code(code: str) -> list[str]:
+    """Suspicious constructs in one cell's code (English, one short phrase each).
+
+    The cell is first transformed as IPython does (magics, `!` shell escapes, `?` help), so
+    code behind `%%time` is scanned like any other; the bodies of Python cell magics are
+    scanned in turn. A cell that still cannot be parsed yields a "cannot be parsed" phrase:
+    it was not scanned (see unparsable_that_ran for when that is suspicious).
+    """
+    found = _scan(code, 0)
     for pattern, what in RISKY_TEXT.items():
         if re.search(pattern, code):
             found.append(what)
@@ -116,26 +204,57 @@ def scan_escape_hatches(code: str) -> list[str]:
     return [what for pattern, what in ESCAPE_HATCHES.items() if re.search(pattern, code)]
 
 
+def scan_cells(student_code: list[tuple[str, str]]) -> list[str]:
+    """Findings for every (where, code) the student wrote; see scan_code."""
+    findings = []
+    for where, code in student_code:
+        for item in scan_code(code):
+            prefix = "unparsable cell in" if item.startswith(UNPARSABLE) else "suspicious code in"
+            findings.append(f"{prefix} {where}: {item}")
+    return findings
+
+
 def scan_notebook(student: NotebookNode) -> list[str]:
     """Findings for every code cell the student could write (solutions and added cells)."""
-    findings = []
+    code = []
     for cell in student.cells:
         meta = nbgrader_meta(cell)
         if cell.get("cell_type") != "code" or (meta and not meta.get("solution")):
             continue  # locked cells are restored from the source anyway
         where = meta.get("grade_id") or f"cell {str(cell.get('id', '?'))[:12]}"
-        for item in scan_code(cell.get("source", "")):
-            findings.append(f"suspicious code in {where}: {item}")
-    return findings
+        code.append((where, cell.get("source", "")))
+    return scan_cells(code)
+
+
+SYNTAX_ERRORS = ("SyntaxError", "IndentationError", "TabError")
+
+
+def unparsable_that_ran(student_code: list[tuple[str, str]], executed: NotebookNode) -> list[str]:
+    """Cells we could not parse that the kernel ran without a SyntaxError: then the kernel
+    read them differently (say, an earlier cell installed an input transformer), so what
+    ran was never scanned. An honest syntax error fails in the kernel too and is not listed."""
+    found = []
+    for where, code in student_code:
+        if not any(item.startswith(UNPARSABLE) for item in scan_code(code)):
+            continue
+        runs = [c for c in executed.cells if c.get("cell_type") == "code" and c.source == code]
+        failed = any(
+            out.get("output_type") == "error" and out.get("ename") in SYNTAX_ERRORS
+            for cell in runs
+            for out in cell.get("outputs", [])
+        )
+        ran = any(cell.get("execution_count") is not None for cell in runs)
+        if ran and not failed:
+            found.append(f"suspicious code in {where}: {UNPARSABLE} here, yet ran in the kernel")
+    return found
 
 
 TAMPERING = (
     "edited locked cell",
     "missing locked cell",
     "duplicated locked cell",
-    "cell type of",
     "unknown nbgrader cell",
-)
+)  # not tampering: a solution cell whose type changed (restored, graded), lost metadata
 
 
 def is_tampered(findings: list[str]) -> bool:

@@ -4,7 +4,8 @@
     build_student_edition(root, out)     release/ + an installable `course` package -> out/
 
 The student edition is what students receive: the release notebooks, the `course` package
-(helpers, tiny model, data) and a small pyproject to install it. It never contains
+(helpers, tiny model, data, and a copy of the release notebooks in course/templates/ that
+`course check` assembles on) and a small pyproject to install it. It never contains
 `autograder`, model answers or hidden tests (tests/test_leaks.py proves it).
 """
 
@@ -102,7 +103,7 @@ course = "course.cli:main"
 include = ["course*"]
 
 [tool.setuptools.package-data]
-course = ["data/*", "checkpoints/*"]
+course = ["data/*", "checkpoints/*", "templates/*/*.ipynb"]
 """
 
 STUDENT_README = """\
@@ -145,6 +146,9 @@ def build_student_edition(
     out.mkdir(parents=True)
     shutil.copytree(release_dir, out / "notebooks", ignore=_ignore)
     shutil.copytree(package, out / "course", ignore=_ignore)
+    # `course check` assembles on these, as the grader does (course.assembly.find_templates):
+    # the release notebooks again, untouched by the student, inside the installed package.
+    shutil.copytree(release_dir, out / "course" / "templates", ignore=_ignore, dirs_exist_ok=True)
     (out / "pyproject.toml").write_text(STUDENT_PYPROJECT.format(version=course.__version__))
     (out / "README.md").write_text(STUDENT_README, encoding="utf-8")
     if archive:

@@ -49,7 +49,7 @@ FIRST_UID = 1_000_000  # kernels as root get uids from here on: no account, no f
 
 @dataclass(frozen=True)
 class Limits:
-    """Per-notebook limits; all but max_evidence_mb are `autograder grade` options (--help)."""
+    """Per-notebook limits, each an `autograder grade` option (--help)."""
 
     cell_timeout: int = 60  # s of wall clock per cell; the cell is interrupted, the run goes on
     notebook_timeout: int = 300  # s of wall clock per notebook; the kernel is killed

@@ -7,6 +7,7 @@ import copy
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from autograder.assemble import assemble, nbgrader_meta
+from course.assembly import defined_names, fit, normalize
 
 HIDDEN = (
     "assert True\n### BEGIN HIDDEN TESTS\nfrom autograder.notebook import check\n"
@@ -33,7 +34,18 @@ def _source():
             HIDDEN, metadata=_meta(grade_id="test_dot", grade=True, locked=True, points=2)
         ),
         new_code_cell("print('demo')"),
+        new_code_cell(
+            "def norm(a):\n    ### BEGIN SOLUTION\n    return dot(a, a) ** 0.5\n"
+            "    ### END SOLUTION",
+            metadata=_meta(grade_id="norm", solution=True),
+        ),
+        new_code_cell(
+            "assert norm(torch.tensor([3.0, 4.0])) == 5",
+            metadata=_meta(grade_id="test_norm", grade=True, locked=True, points=1),
+        ),
     ]
+    for i, cell in enumerate(cells):
+        cell.id = f"cell-{i}"
     return new_notebook(cells=cells)
 
 
@@ -41,13 +53,18 @@ def _release(source):
     nb = copy.deepcopy(source)
     nb.cells[2].source = "def dot(a, b):\n    raise NotImplementedError()"
     nb.cells[3].source = "assert True\n"
+    nb.cells[5].source = "def norm(a):\n    raise NotImplementedError()"
     return nb
 
 
 def _student(release, answer="def dot(a, b):\n    return (a*b).sum(-1)"):
     nb = copy.deepcopy(release)
     nb.cells[2].source = answer
+    nb.cells[5].source = NORM
     return nb
+
+
+NORM = "def norm(a):\n    return dot(a, a) ** 0.5"
 
 
 def _by_gid(nb, gid):
@@ -65,7 +82,7 @@ def test_honest_submission_keeps_answer_and_gets_evidence_call():
         "_course_record", "record"
     )
     assert "HIDDEN" not in test and "autograder" not in test
-    assert [g.check_id for g in result.grade_cells] == ["L-2/dot/values"]
+    assert [g.check_id for g in result.grade_cells] == ["L-2/dot/values", ""]  # "": manual
     assert result.grade_cells[0].points == 2
 
 
@@ -137,3 +154,149 @@ def test_changed_cell_type_of_solution_is_restored():
     result = assemble(student, source, release)
     assert _by_gid(result.notebook, "dot")[0].cell_type == "code"
     assert any("cell type" in f for f in result.integrity)
+
+
+def _sources(nb):
+    return [c.source for c in nb.cells]
+
+
+def _code_before(nb, gid):
+    """The code that runs before grade cell `gid`, in order."""
+    out = []
+    for cell in nb.cells:
+        if nbgrader_meta(cell).get("grade_id") == gid:
+            return out
+        if cell.cell_type == "code":
+            out.append(cell.source)
+    raise AssertionError(gid)
+
+
+def test_retyped_answer_in_a_plain_cell_takes_the_slot_and_no_stub_shadows_it():
+    """Issue 8.2: the student deleted the answer cell and retyped the answer in a new cell."""
+    source = _source()
+    release = _release(source)
+    student = _student(release)
+    answer = student.cells[2].source
+    del student.cells[2]
+    student.cells.insert(2, new_code_cell(answer))  # new id, no nbgrader metadata
+    result = assemble(student, source, release)
+    before = _code_before(result.notebook, "test_dot")
+    assert not any("NotImplementedError" in code for code in before)
+    assert _by_gid(result.notebook, "dot")[0].source == answer
+    assert any(f.startswith("recovered solution cell 'dot'") for f in result.integrity)
+    assert not any("stub" in f for f in result.integrity)
+
+
+def test_answer_cell_whose_metadata_was_emptied_is_matched_by_cell_id():
+    source = _source()
+    release = _release(source)
+    student = _student(release)
+    student.cells[2].metadata = {}
+    result = assemble(student, source, release)
+    assert _by_gid(result.notebook, "dot")[0].source == student.cells[2].source
+    assert _by_gid(result.notebook, "dot")[0].metadata["nbgrader"]["solution"]
+    assert any("nbgrader metadata lost on 1 of" in f for f in result.integrity)
+
+
+def test_one_cell_defining_two_answers_keeps_both_and_no_stub_is_inserted():
+    """Two exercises answered in one cell: the second slot must not get a raising stub."""
+    source = _source()
+    release = _release(source)
+    student = _student(release)
+    student.cells[2].source += "\n\n" + NORM
+    del student.cells[5]  # the norm answer cell, now merged into the dot cell
+    result = assemble(student, source, release)
+    before = _code_before(result.notebook, "test_norm")
+    assert not any("NotImplementedError" in code for code in before)
+    assert any("own definition of norm is used" in f for f in result.integrity)
+
+
+def test_a_definition_below_the_test_still_prevents_the_stub():
+    source = _source()
+    release = _release(source)
+    student = _student(release)
+    del student.cells[5]
+    student.cells.append(new_code_cell(NORM + "  # typed at the end"))
+    result = assemble(student, source, release)
+    assert not any("NotImplementedError" in c.source for c in result.notebook.cells)
+
+
+def test_an_untouched_stub_copy_without_metadata_still_counts_as_the_slot():
+    source = _source()
+    release = _release(source)
+    student = copy.deepcopy(release)
+    for cell in student.cells:
+        cell.metadata = {}
+        cell.id = "x" + cell.id  # ids regenerated too
+    result = assemble(student, source, release)
+    assert "NotImplementedError" in _by_gid(result.notebook, "dot")[0].source
+
+
+def test_notebook_whose_editor_dropped_all_metadata_and_ids_is_recovered_by_text():
+    """Issue 8.2: every cell's metadata replaced and every id regenerated."""
+    source = _source()
+    release = _release(source)
+    student = _student(release)
+    for i, cell in enumerate(student.cells):
+        cell.metadata = {"vscode": {"languageId": "python"}}
+        cell.id = f"new-{i}"
+        cell.source += "\n"  # editors often add a final newline
+    result = assemble(student, source, release)
+    assert _by_gid(result.notebook, "dot")[0].source.startswith("def dot(a, b):\n    return")
+    assert _by_gid(result.notebook, "norm")[0].source.startswith(NORM)
+    assert not any(f.startswith(("missing", "edited", "unknown")) for f in result.integrity)
+    assert any("nbgrader metadata lost on 5 of 5" in f for f in result.integrity)
+    # one copy of every template cell, none of the student's cells duplicated
+    assert len(result.notebook.cells) == len(source.cells)
+    assert "HIDDEN" not in "".join(_sources(result.notebook))
+
+
+def test_lost_metadata_and_an_edited_test_cell_is_still_restored_and_reported():
+    source = _source()
+    release = _release(source)
+    student = _student(release)
+    for cell in student.cells:
+        cell.metadata = {}
+        cell.id = "y" + cell.id
+    student.cells[6].source = "pass  # the test was in my way"
+    result = assemble(student, source, release)
+    assert any(f.startswith("missing locked cell 'test_norm'") for f in result.integrity)
+    assert len(_by_gid(result.notebook, "test_norm")) == 1
+
+
+def test_student_code_lists_exactly_what_the_student_wrote():
+    source = _source()
+    release = _release(source)
+    student = _student(release)
+    student.cells.insert(3, new_code_cell("helper = 42"))
+    result = assemble(student, source, release)
+    wheres = [w for w, _ in result.student_code]
+    assert wheres[:2] == ["dot", "cell " + student.cells[3].id[:12]]
+    assert "norm" in wheres and "setup" not in wheres and "test_dot" not in wheres
+
+
+def test_defined_names_and_normalize():
+    assert defined_names("def f(x):\n    pass\nclass C: pass\ng = f\nfrom m import h as k") == {
+        "f",
+        "C",
+        "g",
+        "k",
+    }
+    assert defined_names("%%time\ndef f(x):\n    return x") == {"f"}
+    assert normalize("a  \r\nb\n\n") == normalize("a\nb")
+
+
+def test_fit_tells_the_assignment_notebook_from_others():
+    source = _source()
+    release = _release(source)
+    assert fit(_student(release), source, release).belongs
+    assert fit(_student(release), source, release).work == 2
+    assert fit(copy.deepcopy(release), source, release).work == 0
+    empty = new_notebook(cells=[new_code_cell("x = 1"), new_markdown_cell("# notes")])
+    assert not fit(empty, source, release).belongs
+    stripped = _student(release)
+    for cell in stripped.cells:
+        cell.metadata = {}
+        cell.id = "z" + cell.id
+    f = fit(stripped, source, release)
+    assert f.belongs and f.grade_ids == 0 and f.locked_texts == 3 and f.work == 2

@@ -38,6 +38,14 @@ def test_course_check_missing_file(tmp_path, capsys):
     assert course_cli.main(["check", str(tmp_path / "nope.ipynb")]) == 2
 
 
+def test_course_check_on_an_export_is_a_clear_error(tmp_path, capsys):
+    script = tmp_path / "L-2-dot-product-similarity.py"
+    script.write_text("# %%\nimport torch\n", encoding="utf-8")
+    assert course_cli.main(["check", str(script)]) == 2
+    err = capsys.readouterr().err
+    assert "cannot read this notebook" in err and ".ipynb" in err
+
+
 @pytest.mark.parametrize("path", source_notebooks()[:1], ids=lambda p: p.stem)
 def test_course_check_reports_visible_tests(path, tmp_path, capsys):
     release = read(ROOT / "release" / path.parent.name / path.name)

@@ -172,7 +172,7 @@ def test_moodle_folders_and_late_from_zip_times(tmp_path, run, notebooks):
     sub = tmp_path / "submitted"
     assert (sub / "Bob_Smith" / A / "timestamp.txt").read_text() == "2025-03-02 09:30:00.000000 UTC"
     assert installed(sub, "Jane_Doe").read_bytes() == notebooks["answer"]
-    assert [r.reason for r in report.refused] == ["not a notebook (.ipynb)"]
+    assert [r.reason for r in report.refused] == ["not a notebook (.ipynb)"]  # onlinetext
 
 
 def test_naive_due_and_zip_times_read_in_a_zone(tmp_path, run, notebooks):
@@ -418,3 +418,51 @@ def test_extended_timestamp_wins_over_dos_time(tmp_path, run, notebooks):
     report = run(z, due=DUE)
     assert report.matched[0].late
     assert report.matched[0].timestamp == "2025-03-02 09:30:00.000000 UTC"
+
+
+def test_renamed_notebooks_are_identified_by_their_cells(tmp_path, run, notebooks):
+    """Issue 8.1 for LMS zips: 'Untitled.ipynb' next to '…-Copy1.ipynb', a Chinese file name,
+    an export instead of the notebook."""
+    from nbformat import read as nb_read
+    from nbformat import reads, v4, writes
+
+    source = nb_read(ROOT / "source" / A / f"{NB}.ipynb", as_version=4)
+    release = reads(notebooks["blank"].decode(), as_version=4)
+    empty = writes(v4.new_notebook(cells=[v4.new_code_cell("")])).encode()
+    z = make_zip(
+        tmp_path / "in" / "renamed.zip",
+        [
+            ("doejane_12345_1_Untitled.ipynb", empty, BEFORE),
+            (f"doejane_12345_2_{NB}-Copy1.ipynb", notebooks["answer"], BEFORE),
+            ("Ann Lee_34567_assignsubmission_file_/作业.ipynb", notebooks["answer"], BEFORE),
+            (f"smithbob_23456_3_{NB}.py", b"# %%\nimport torch\n", BEFORE),
+        ],
+    )
+    report = run(z, templates={NB: (source, release)})
+    sub = tmp_path / "submitted"
+    got = {m.student: m for m in report.matched}
+    assert set(got) == {"doejane", "Ann_Lee"}
+    assert installed(sub, "doejane").read_bytes() == notebooks["answer"]
+    assert installed(sub, "Ann_Lee").read_bytes() == notebooks["answer"]
+    assert "identified by its cells" in got["doejane"].note
+    assert [u.entry for u in report.unmatched] == ["doejane_12345_1_Untitled.ipynb"]
+    assert "holds none of the cells" in report.unmatched[0].reason
+    assert report.refused[0].reason.startswith("not a notebook (.ipynb): a Python script")
+
+
+def test_an_answered_copy_beats_an_untouched_notebook_of_the_right_name(tmp_path, run, notebooks):
+    from nbformat import read as nb_read
+    from nbformat import reads
+
+    source = nb_read(ROOT / "source" / A / f"{NB}.ipynb", as_version=4)
+    release = reads(notebooks["blank"].decode(), as_version=4)
+    z = make_zip(
+        tmp_path / "in" / "two.zip",
+        [
+            (f"Jane Doe_1_assignsubmission_file_/{NB}.ipynb", notebooks["blank"], AFTER),
+            (f"Jane Doe_1_assignsubmission_file_/{NB}-Copy1.ipynb", notebooks["answer"], BEFORE),
+        ],
+    )
+    report = run(z, templates={NB: (source, release)})
+    assert installed(tmp_path / "submitted", "Jane_Doe").read_bytes() == notebooks["answer"]
+    assert report.duplicates[0].entry.endswith(f"/{NB}.ipynb")

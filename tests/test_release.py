@@ -129,6 +129,13 @@ def test_student_edition_contents(edition):
     names = {p.name for p in edition.rglob("*.py")}
     assert not names & {"build.py", "losses.py", "train.py"}, "builder code in the edition"
     _assert_clean(edition)
+    templates = sorted(
+        p.relative_to(edition / "course" / "templates")
+        for p in (edition / "course" / "templates").rglob("*.ipynb")
+    )
+    assert templates == sorted(
+        p.relative_to(ROOT / "release") for p in (ROOT / "release").rglob("*.ipynb")
+    )
     released = sorted(p.relative_to(ROOT / "release") for p in (ROOT / "release").rglob("*.ipynb"))
     assert released == sorted(
         p.relative_to(edition / "notebooks") for p in (edition / "notebooks").rglob("*.ipynb")
@@ -167,7 +174,10 @@ def test_student_edition_installs_and_imports(edition, tmp_path):
         ],
         check=True,
     )
-    probe = "import course, course.evidence, course.levels; print(course.__file__)"
+    probe = (
+        "import course, course.evidence, course.levels; print(course.__file__)\n"
+        "from course.assembly import find_templates; print('templates', len(find_templates()))"
+    )
     result = subprocess.run(
         [sys.executable, "-c", probe],
         capture_output=True,
@@ -178,3 +188,5 @@ def test_student_edition_installs_and_imports(edition, tmp_path):
     )
     assert str(target) in result.stdout
     assert not (target / "autograder").exists()
+    released = len(list((ROOT / "release").glob("*/*.ipynb")))
+    assert f"templates {released}" in result.stdout, "course check would find no template"

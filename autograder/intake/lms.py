@@ -22,7 +22,12 @@ entry it can attribute, and says in the report what happened to every other entr
   when LATE, at most `due` when not. timestamp.txt holds the newest time of the student's
   notebooks in nbgrader's format ("%Y-%m-%d %H:%M:%S.%f %Z" in UTC, as `nbgrader submit`
   writes it), so nbgrader's and our late checks read the same thing.
-- Duplicates (same student and notebook twice): the newest time wins, then the highest
+- Renamed files ("Untitled.ipynb", "L-2-…-Copy1.ipynb", "作业.ipynb"): with `templates`, an
+  entry whose name is no notebook of the assignment is read and identified by its cells, as
+  `autograder grade` does for files in submitted/ (autograder/locate.py, course.assembly.fit);
+  one holding none of the assignment's cells is unmatched, with the reason.
+- Duplicates (same student and notebook twice): one with answers written wins over one
+  without, then the newest time, then the expected name over a renamed file, then the highest
   re-upload number ("-2" over "-1"), then the highest Canvas attachment id.
 - Safety: see safezip.py. Entries are staged in submitted/.intake-* and moved into place;
   the zip is only read; an existing different file is never replaced unless force=True.
@@ -41,6 +46,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
+from nbformat import NotebookNode
+
 from autograder.intake.names import Origin, notebook_of, parse_entry
 from autograder.intake.report import Conflict, Duplicate, IntakeReport, Matched, Skipped
 from autograder.intake.safezip import (
@@ -54,6 +61,8 @@ from autograder.intake.safezip import (
     open_zip,
     refusal,
 )
+from autograder.locate import EXPORTS, NOTEBOOK_SUFFIXES, read_submission
+from course.assembly import fit
 
 SAFE_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f %Z"  # nbgrader's Exchange.timestamp_format
@@ -71,9 +80,18 @@ class _Candidate:
     late: bool
     note: str = ""
     staged: Path | None = None
+    work: int = 1  # answers written (course.assembly.Fit.work); 1 when not measured
 
     def order(self) -> tuple:
-        return self.when, self.reupload, self.origin.upload_id, self.entry
+        renamed = self.notebook == ""
+        return (
+            self.work > 0,
+            self.when,
+            not renamed,
+            self.reupload,
+            self.origin.upload_id,
+            self.entry,
+        )
 
 
 def safe_id(text: str) -> str:
@@ -115,6 +133,7 @@ class _Rules:
     zone: tzinfo
     fallback: datetime  # when an entry has no valid date: the zip file's own time
     limits: ZipLimits
+    templates: dict[str, tuple[NotebookNode, NotebookNode]]  # stem -> (source, release)
 
 
 def _timing(info: zipfile.ZipInfo, origin: Origin, rules: _Rules) -> tuple[datetime, bool, str]:
@@ -134,8 +153,11 @@ def _timing(info: zipfile.ZipInfo, origin: Origin, rules: _Rules) -> tuple[datet
 
 def _refusal(info: zipfile.ZipInfo, name: str, rules: _Rules) -> str | None:
     reason = refusal(info, rules.limits)
-    if reason is None and not info.is_dir() and not name.lower().endswith(".ipynb"):
-        reason = "not a notebook (.ipynb)"
+    if reason is None and not info.is_dir() and not name.lower().endswith(NOTEBOOK_SUFFIXES):
+        kind = EXPORTS.get(Path(name).suffix.lower(), "")
+        reason = "not a notebook (.ipynb)" + (
+            f": {kind}" if kind and "onlinetext" not in name else ""
+        )
     return reason
 
 
@@ -144,7 +166,13 @@ def _attribute(info: zipfile.ZipInfo, name: str, rules: _Rules) -> _Candidate | 
     origin = parse_entry(name)
     if origin is None:
         return "no student in the name (neither the Canvas nor the Moodle format)"
-    notebook = notebook_of(origin.filename, rules.notebooks)
+    filename = origin.filename
+    for suffix in NOTEBOOK_SUFFIXES[1:]:  # "x.ipynb.json" as some browsers save it
+        if filename.lower().endswith(suffix):
+            filename = filename[: -len(suffix)] + ".ipynb"
+    notebook = notebook_of(filename, rules.notebooks)
+    if notebook is None and rules.templates:
+        notebook = ("", 0)  # renamed: identified by its cells once extracted (_identify)
     if notebook is None:
         return f"not a notebook of {rules.assignment} (expected {', '.join(rules.notebooks)})"
     student = _student(origin, rules.roster)
@@ -213,6 +241,47 @@ def _extract(
         c.staged = dest
         ok.append(c)
     return ok
+
+
+def _identify(found: list[_Candidate], rules: _Rules, report: IntakeReport) -> list[_Candidate]:
+    """Which notebook each extracted entry is, by its cells (course.assembly.fit); renamed
+    entries that hold none of the assignment's cells are unmatched. Also measures answers
+    written, which ranks duplicates."""
+    if not rules.templates:
+        return found
+    kept = []
+    max_mb = rules.limits.max_file_bytes / 2**20
+    for c in found:
+        try:
+            nb, _ = read_submission(c.staged, max_mb, max_mb)
+            fits = {stem: fit(nb, *pair) for stem, pair in rules.templates.items()}
+        except Exception as exc:
+            nb, fits = None, {}
+            reason = f"unreadable notebook: {exc}"[:200]
+        if c.notebook:  # named as expected: installed whatever it holds (grading says why)
+            if c.notebook in fits:
+                c.work = fits[c.notebook].work
+            kept.append(c)
+            continue
+        belongs = {stem: f for stem, f in fits.items() if f.belongs}
+        if not belongs:
+            report.unmatched.append(
+                Skipped(
+                    c.entry,
+                    reason
+                    if nb is None
+                    else f"{c.origin.filename!r} holds none of the cells of "
+                    f"{', '.join(rules.notebooks)}",
+                )
+            )
+            continue
+        c.notebook = max(belongs, key=lambda stem: belongs[stem].score)
+        c.work = belongs[c.notebook].work
+        c.note = f"renamed file {c.origin.filename!r} identified by its cells as {c.notebook}" + (
+            f"; {c.note}" if c.note else ""
+        )
+        kept.append(c)
+    return kept
 
 
 def _dedupe(found: list[_Candidate], report: IntakeReport) -> list[_Candidate]:
@@ -334,10 +403,13 @@ def intake_zip(
     limits: ZipLimits = DEFAULT_LIMITS,
     zone: tzinfo = timezone.utc,
     force: bool = False,
+    templates: dict[str, tuple[NotebookNode, NotebookNode]] | None = None,
 ) -> IntakeReport:
     """Install the notebooks of an LMS zip into `submitted`; report every entry's fate.
 
-    `notebooks`: the assignment's notebook names (stems or file names). Raises IntakeError
+    `notebooks`: the assignment's notebook names (stems or file names). `templates`: stem ->
+    (source, release) notebooks, to identify renamed files by their cells (without it, only
+    names count). `zone`: the course time zone (DOS entry times, a naive `due`). Raises IntakeError
     when the zip as a whole is refused (nothing is installed then); a bad entry is reported
     and the rest goes on.
     """
@@ -348,14 +420,17 @@ def intake_zip(
     report = IntakeReport(zip=str(zip_path), assignment=assignment)
     with open_zip(zip_path, limits) as zf:
         fallback = datetime.fromtimestamp(zip_path.stat().st_mtime, timezone.utc)
-        rules = _Rules(assignment, stems, table, _aware(due, zone), zone, fallback, limits)
+        rules = _Rules(
+            assignment, stems, table, _aware(due, zone), zone, fallback, limits, templates or {}
+        )
         found = _screen(zf, rules, report)
         if table is None:
             found = _drop_ambiguous(found, report)
         submitted.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".intake-", dir=submitted))
         try:
-            kept = _dedupe(_extract(zf, found, staging, limits, report), report)
+            extracted = _extract(zf, found, staging, limits, report)
+            kept = _dedupe(_identify(extracted, rules, report), report)
             _install(kept, submitted, assignment, staging, force, report)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
