@@ -29,7 +29,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.utils import parse_utc
 
-from autograder import gradebook, reports
+from autograder import classconfig, gradebook, reports, review
 from autograder.assemble import assemble, grade_cells_of, nbgrader_meta
 from autograder.execute import execute
 from autograder.integrity import is_tampered, scan_notebook
@@ -235,6 +235,17 @@ def _rows(job: Job, outcome: Outcome) -> list[dict]:
     ]
 
 
+def _timestamps(jobs: list[Job], submitted: Path) -> dict:
+    """(student, assignment) -> the submission's timestamp.txt time (None without one)."""
+    stamps = {}
+    for job in jobs:
+        folder = (
+            job.submission.parent if job.submission else submitted / job.student / job.assignment
+        )
+        stamps[job.student, job.assignment] = gradebook.read_timestamp(folder)
+    return stamps
+
+
 STATE_FILE = "grading-state.json"
 
 
@@ -332,6 +343,13 @@ def grade_class(
                 on_progress(job, outcomes[job], True)
         else:
             todo.append((job, fp))
+    # The gradebook knows the cells first: autograded notebooks carry its checksums.
+    slugs = sorted({j.assignment for j in jobs})
+    if slugs:
+        gradebook.register_assignments(root, db_url, slugs)
+    checksums = review.source_checksums(db_url, {(j.assignment, j.notebook) for j in jobs})
+    for job, _ in todo:
+        job.autograded.unlink(missing_ok=True)  # review.write_autograded: fresh or none
     # Threads suffice: each notebook runs in its own kernel process; judging is light.
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = {pool.submit(grade_notebook, job): (job, fp) for job, fp in todo}
@@ -344,6 +362,7 @@ def grade_class(
                     job, "crashed", f"grader error: {type(exc).__name__}: {exc}"[:300]
                 )
             outcomes[job] = outcome
+            review.write_autograded(job, outcome, checksums.get((job.assignment, job.notebook), {}))
             entries[job.key] = {"fingerprint": fp, "outcome": asdict(outcome)}
             _save_state(out, {"entries": entries})
             if on_progress:
@@ -352,8 +371,11 @@ def grade_class(
     rows: list[dict] = [row for job in graded for row in _rows(job, outcomes[job])]
     integrity = {(j.student, j.assignment, j.notebook): outcomes[j].integrity for j in graded}
     if graded:
-        gradebook.register_assignments(root, db_url, sorted({j.assignment for j in graded}))
         gradebook.write_scores(db_url, rows)
+        gradebook.store_timestamps(db_url, _timestamps(graded, submitted))
+        if due is not None:
+            gradebook.store_due_date(db_url, sorted({j.assignment for j in graded}), due)
+        classconfig.write(out, root, submitted, db_url, release_dir or root / "release")
     reports.write_tables(rows, out)
     reports.write_feedback(rows, integrity, out)
     return rows

@@ -20,6 +20,8 @@ from nbgrader.converters import GenerateAssignment
 from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config
 
+from autograder import student_jupyter
+from autograder.overwritecells import SANITIZE_PREPROCESSORS
 from course.levels import LEVELS
 
 CODE_STUB = "# 在这里写你的代码 (YOUR CODE HERE)\nraise NotImplementedError()"
@@ -34,6 +36,7 @@ def nbgrader_config(
     cfg.CourseDirectory.source_directory = "source"
     cfg.CourseDirectory.release_directory = str((release_dir or root / "release").resolve())
     cfg.ClearSolutions.code_stub = {"python": CODE_STUB}
+    cfg.Autograde.sanitize_preprocessors = SANITIZE_PREPROCESSORS  # no false checksum alarms
     if db_url is not None:
         cfg.CourseDirectory.db_url = db_url
     return cfg
@@ -95,6 +98,7 @@ include = ["course*"]
 
 [tool.setuptools.package-data]
 course = ["data/*", "checkpoints/*"]
+
 """
 
 STUDENT_README = """\
@@ -137,7 +141,10 @@ def build_student_edition(
     out.mkdir(parents=True)
     shutil.copytree(release_dir, out / "notebooks", ignore=_ignore)
     shutil.copytree(package, out / "course", ignore=_ignore)
-    (out / "pyproject.toml").write_text(STUDENT_PYPROJECT.format(version=course.__version__))
+    (out / "pyproject.toml").write_text(
+        STUDENT_PYPROJECT.format(version=course.__version__) + student_jupyter.data_files_toml()
+    )
+    student_jupyter.write(out)  # nbgrader's student tools only (autograder/student_jupyter.py)
     (out / "README.md").write_text(STUDENT_README, encoding="utf-8")
     if archive:
         zip_path = out.with_suffix(".zip")
