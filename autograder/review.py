@@ -11,7 +11,8 @@ disputed grade needs the test the student saw and the verdict instead. `reviewab
                               student wrote them, each with the checksum nbgrader's gradebook
                               holds for it (what OverwriteCells leaves in a stock autograde)
     all other outputs         as executed: figures and prints are kept; past the output cap
-                              they were dropped with a "[output truncated by the grader]" note
+                              they were dropped with a "[output truncated by the grader]" note;
+                              a notebook without any figure says why (NO_FIGURES)
 
 Formgrader's "Generate feedback" renders this notebook for the student, so it never contains
 hidden-test source or reference code: locked cells come from the release notebook, verdicts
@@ -41,6 +42,23 @@ NOTE = (
 )
 
 
+NO_FIGURES = (
+    "本 notebook 的输出里没有图像：评分内核里的 matplotlib 不显示图形（plt.show() 不产生输出）。"
+    "学生自己运行时的图像保留在 submitted/ 里的原件中。 (No figures in these outputs: the grading "
+    "kernel runs matplotlib without a display, so plt.show() draws nothing here; the student's "
+    "own outputs, if any, are in the submitted notebook.)"
+)
+
+
+def _has_figures(nb: NotebookNode) -> bool:
+    return any(
+        key.startswith("image/")
+        for cell in nb.cells
+        for out in cell.get("outputs", [])
+        for key in out.get("data", {})
+    )
+
+
 def source_checksums(db_url: str, notebooks: Iterable[tuple[str, str]]) -> dict:
     """(assignment, notebook) -> {grade_id: checksum} of the gradebook's source cells."""
     found: dict[tuple[str, str], dict[str, str]] = {}
@@ -62,7 +80,9 @@ def _md(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
 
 
-def _summary(student: str, results: list[dict], status: str, message: str, integrity) -> str:
+def _summary(
+    student: str, results: list[dict], status: str, message: str, integrity, figures: bool
+) -> str:
     got = sum(r["points"] for r in results)
     total = sum(r["max_points"] for r in results)
     lines = [
@@ -75,6 +95,8 @@ def _summary(student: str, results: list[dict], status: str, message: str, integ
     if integrity:
         lines += ["", "**提交完整性 (integrity):**", ""]
         lines += [f"- {_md(item)}" for item in integrity]
+    if not figures:
+        lines += ["", NO_FIGURES]
     lines += [
         "",
         "每个测试单元格显示学生看到的可见测试，输出是评分结果。 "
@@ -141,7 +163,8 @@ def reviewable(
         if meta.get("grade") and r is not None:
             kept = cell.outputs if r["status"] == "manual" else []
             cell.outputs = [*kept, verdict_output(r)]
-    nb.cells.insert(0, v4.new_markdown_cell(_summary(student, results, status, message, integrity)))
+    summary = _summary(student, results, status, message, integrity, _has_figures(nb))
+    nb.cells.insert(0, v4.new_markdown_cell(summary))
     return nb
 
 
