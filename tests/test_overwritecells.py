@@ -62,3 +62,12 @@ def test_edited_locked_cell_still_raises_the_alarm(db_url, caplog):
     assert len(alarms) == 1 and gid in alarms[0]
     source = _grade_sources(read(ROOT / "source" / SLUG / f"{NAME}.ipynb"))
     assert _grade_sources(out)[gid] == source[gid]
+
+
+def test_course_root_config_uses_it():
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from autograder.overwritecells import SANITIZE_PREPROCESSORS
+
+    cfg = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config()
+    assert list(cfg.Autograde.sanitize_preprocessors) == SANITIZE_PREPROCESSORS
