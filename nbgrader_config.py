@@ -38,3 +38,14 @@ c.Exchange.timezone = "UTC"
 c.ClearSolutions.code_stub = {
     "python": "# 在这里写你的代码 (YOUR CODE HERE)\nraise NotImplementedError()"
 }
+
+# Stock autograde restores hidden tests without a false "checksum has changed" warning per
+# grade cell (nbgrader#1961); a really edited locked cell still warns. See
+# autograder/overwritecells.py.
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "autograder.overwritecells.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]

@@ -4,7 +4,8 @@ The class (one folder per student under <out>/submitted/<student>/<assignment>/)
 
     model-answer      the instructor's solutions pasted into the release notebook
     untouched         the release notebook as handed out (every exercise still a stub)
-    noisy-correct     model answers that also print to stderr and emit a warning
+    noisy-correct     model answers that also print to stderr and emit a warning, handed in
+                      after the due date (status late, graded normally)
     tampered          a wrong cosine_similarity and its grade cell "edited" to `pass`
     mistake-<name>    model answers with one function replaced by a mutant (a real mistake)
     alternative-...   model answers with one function replaced by a correct alternative
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import shutil
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import nbformat
@@ -40,6 +42,11 @@ DEMO_MUTANTS = (
     "analogy__no_exclusion",
     "glove_loss__masked_fill_log",
 )
+
+# The demo's due date and submission times (nbgrader's timestamp.txt format, UTC).
+DEMO_DUE = datetime(2026, 12, 1, 23, 59, tzinfo=timezone(timedelta(hours=8)))
+DEMO_STAMP = "2026-12-01 10:00:00.000000 UTC"
+DEMO_LATE_STAMP = "2026-12-01 17:30:00.000000 UTC"  # 1 h 31 min after the due date
 
 NOISE = (
     "import sys as _sys\nimport warnings as _warnings\n"
@@ -136,6 +143,9 @@ def build_class(source_dir: Path, release_dir: Path, submitted: Path) -> list[st
             path = submitted / student / key
             path.parent.mkdir(parents=True, exist_ok=True)
             nbformat.write(nb, path)
+            # what `nbgrader collect` leaves beside each submission
+            stamp = DEMO_LATE_STAMP if student == "noisy-correct" else DEMO_STAMP
+            (path.parent / "timestamp.txt").write_text(stamp, encoding="utf-8")
     return sorted(students)
 
 
@@ -147,7 +157,9 @@ def run_demo(root: Path, out: Path, workers: int = 2) -> list[dict]:
     release_dir = out / "release"
     release_assignments(root, release_dir)
     build_class(root / "source", release_dir, out / "submitted")
-    rows = grade_class(root, out / "submitted", out, workers=workers, release_dir=release_dir)
+    rows = grade_class(
+        root, out / "submitted", out, workers=workers, release_dir=release_dir, due=DEMO_DUE
+    )
     return rows
 
 

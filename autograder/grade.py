@@ -28,7 +28,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import gradebook, reports
+from autograder import classconfig, gradebook, reports, review
 from autograder.assemble import assemble, grade_cells_of, nbgrader_meta
 from autograder.execute import execute
 from autograder.integrity import is_tampered, scan_cells, unparsable_that_ran
@@ -405,6 +405,13 @@ def grade_class(
             kept.append(job)
         else:
             todo.append((job, fp))
+    # The gradebook knows the cells first: autograded notebooks carry its checksums.
+    slugs = sorted({j.assignment for j in jobs})
+    if slugs:
+        gradebook.register_assignments(root, db_url, slugs)
+    checksums = review.source_checksums(db_url, {(j.assignment, j.notebook) for j in jobs})
+    for job, _ in todo:
+        job.autograded.unlink(missing_ok=True)  # review.write_autograded: fresh or none
     if on_progress is not None and hasattr(on_progress, "start"):
         on_progress.start(len(kept) + len(todo))  # a progress bar learns the total
     for job in kept if on_progress else ():
@@ -413,6 +420,7 @@ def grade_class(
     # One writer: outcomes come back to this thread, which alone touches the state file.
     for job, outcome in run_jobs([job for job, _ in todo], workers=workers, dask=dask):
         outcomes[job] = outcome
+        review.write_autograded(job, outcome, checksums.get((job.assignment, job.notebook), {}))
         state.record(job.key, {"fingerprint": fingerprints[job], "outcome": asdict(outcome)})
         if on_progress:
             on_progress(job, outcome, False)
@@ -421,14 +429,20 @@ def grade_class(
     rows: list[dict] = [row for job in graded for row in _rows(job, outcomes[job])]
     integrity = {(j.student, j.assignment, j.notebook): outcomes[j].integrity for j in graded}
     if graded:
-        gradebook.register_assignments(root, db_url, sorted({j.assignment for j in graded}))
+        gradebook.write_scores(db_url, rows)
+        # timestamps as autograder.timestamps reads them (time zones of the course): the
+        # lateness nbgrader computes from them is then the one our tables report
         stamps = {
             (j.student, j.assignment): datetime.fromisoformat(outcomes[j].timestamp)
             for j in graded
             if outcomes[j].timestamp
         }
-        due_utc = as_utc(due, course_zone(timezone)) if due else None
-        gradebook.write_scores(db_url, rows, stamps, due_utc)
+        gradebook.store_timestamps(db_url, stamps)
+        if due is not None:
+            gradebook.store_due_date(
+                db_url, sorted({j.assignment for j in graded}), as_utc(due, course_zone(timezone))
+            )
+        classconfig.write(out, root, submitted, db_url, release_dir or root / "release")
     reports.write_tables(rows, out)
     reports.write_feedback(rows, integrity, out)
     return rows

@@ -21,6 +21,8 @@ from nbgrader.converters import GenerateAssignment
 from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config
 
+from autograder import student_jupyter
+from autograder.overwritecells import SANITIZE_PREPROCESSORS
 from course.levels import LEVELS
 
 CODE_STUB = "# 在这里写你的代码 (YOUR CODE HERE)\nraise NotImplementedError()"
@@ -43,6 +45,7 @@ def nbgrader_config(
     # nbgrader's default course_id "" is never created as a row of the gradebook's course
     # table; SQLite does not enforce the foreign key, PostgreSQL refuses every assignment.
     cfg.CourseDirectory.course_id = COURSE_ID
+    cfg.Autograde.sanitize_preprocessors = SANITIZE_PREPROCESSORS  # no false checksum alarms
     if db_url is not None:
         cfg.CourseDirectory.db_url = db_url
     return cfg
@@ -104,6 +107,7 @@ include = ["course*"]
 
 [tool.setuptools.package-data]
 course = ["data/*", "checkpoints/*", "templates/*/*.ipynb"]
+
 """
 
 STUDENT_README = """\
@@ -149,7 +153,10 @@ def build_student_edition(
     # `course check` assembles on these, as the grader does (course.assembly.find_templates):
     # the release notebooks again, untouched by the student, inside the installed package.
     shutil.copytree(release_dir, out / "course" / "templates", ignore=_ignore, dirs_exist_ok=True)
-    (out / "pyproject.toml").write_text(STUDENT_PYPROJECT.format(version=course.__version__))
+    (out / "pyproject.toml").write_text(
+        STUDENT_PYPROJECT.format(version=course.__version__) + student_jupyter.data_files_toml()
+    )
+    student_jupyter.write(out)  # nbgrader's student tools only (autograder/student_jupyter.py)
     (out / "README.md").write_text(STUDENT_README, encoding="utf-8")
     if archive:
         zip_path = out.with_suffix(".zip")

@@ -30,5 +30,14 @@ def one_thread():
     torch.set_num_threads(before)
 
 
+@pytest.fixture(scope="session")
+def graded_demo(tmp_path_factory) -> tuple[Path, list[dict]]:
+    """One `autograder demo` run for the whole session: (class folder, grade rows)."""
+    from autograder.demo import run_demo
+
+    out = tmp_path_factory.mktemp("demo") / "class"
+    return out, run_demo(ROOT, out, workers=2)
+
+
 def read(path: Path) -> nbformat.NotebookNode:
     return nbformat.read(path, as_version=4)

@@ -18,17 +18,15 @@ from conftest import ROOT
 from test_release import model_answer_lines, reference_lines
 
 from autograder import checks
-from autograder.demo import build_class, run_demo
+from autograder.demo import build_class
 from autograder.grade import grade_class
 from autograder.gradebook import totals
 from autograder.release import release_assignments
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo") / "class"
-    rows = run_demo(ROOT, out, workers=2)
-    return out, rows
+def demo(graded_demo):
+    return graded_demo  # one demo run per session (tests/conftest.py)
 
 
 def _scores(rows):

@@ -62,6 +62,8 @@ def course(request, tmp_path_factory):
             gb.update_or_create_student(student)
         result = api.autograde(SLUG, student)
         assert result["success"], result.get("log")
+        # nbgrader_config() swaps in autograder.overwritecells: no false alarm per hidden test
+        assert "Attribute 'checksum'" not in result["log"], result["log"]
     return root, db_url, request.param
 
 
