@@ -187,6 +187,14 @@ def _evidence_dir() -> Path:
     return Path(value)
 
 
+def _safe_argument_types() -> list[type]:
+    """Non-tensor argument types a case may pass (seeded generators, the course tokenizer);
+    `weights_only` loading refuses every other object."""
+    from course.tokenizer import CharTokenizer
+
+    return [torch.Generator, CharTokenizer]
+
+
 def record(check_id: str, fn: Callable | None) -> None:
     """Judged mode: run the cases named in `<id>.inputs.pt` and save `<id>.outputs.pt`.
 
@@ -194,7 +202,8 @@ def record(check_id: str, fn: Callable | None) -> None:
     """
     folder = _evidence_dir()
     stem = file_stem(check_id)
-    spec = torch.load(folder / f"{stem}.inputs.pt", weights_only=True)
+    with torch.serialization.safe_globals(_safe_argument_types()):
+        spec = torch.load(folder / f"{stem}.inputs.pt", weights_only=True)
     result = run_cases(fn, spec)
     torch.save(result, folder / f"{stem}.outputs.pt")
     print(f"evidence recorded: {check_id}")
