@@ -274,7 +274,7 @@ def _pack_eos_between(docs, seq_len, eos_id):
 
 
 def _pack_keeps_last(docs, seq_len, eos_id):
-    return _chunks(_stream(docs, eos_id), seq_len, pad=eos_id)
+    return _chunks(_stream(docs, eos_id), seq_len, pad=0)
 
 
 def _pack_labels_preshifted(docs, seq_len, eos_id):
@@ -456,7 +456,7 @@ def _mix_cases(gen: torch.Generator) -> list[Case]:
     ]
 
 
-def _mix_expected(sizes, weights, n, generator=None):
+def _mix_expected(sizes, weights, n, generator):
     return ref.mixture_stats(sizes, weights, n)
 
 

@@ -42,6 +42,6 @@ class Mutant:
 
 
 def all_mutants() -> list[Mutant]:
-    from autograder.mutants import dot_product
+    from autograder.mutants import dot_product, pretrain_finetune
 
-    return [*dot_product.MUTANTS]
+    return [*dot_product.MUTANTS, *pretrain_finetune.MUTANTS]

@@ -110,8 +110,14 @@ def mixture_stats(sizes: Sequence[int], weights: Sequence[float], n: int, genera
     return torch.cat([w / w.sum(), mean, upper, torch.zeros(1, dtype=torch.float64)])
 
 
+MIN_ROWS_FOR_INDEX_STATS = 500  # fewer rows: the index statistics are too noisy to judge
+
+
 def summarise_mixture(value, sizes: Sequence[int]) -> Tensor:
-    """The statistics of `mixture_stats` measured on a sample (n, 2) of (domain, index)."""
+    """The statistics of `mixture_stats` measured on a sample (n, 2) of (domain, index).
+
+    A domain with fewer than MIN_ROWS_FOR_INDEX_STATS valid rows reports the expected index
+    statistics (its share and the invalid rows are still measured)."""
     k = len(sizes)
     size_t = torch.tensor(sizes, dtype=torch.float64)
     rows = torch.as_tensor(value).reshape(-1, 2).to(torch.int64)
@@ -123,7 +129,7 @@ def summarise_mixture(value, sizes: Sequence[int]) -> Tensor:
     for d in range(k):
         mine = valid & (dom == d)
         share.append(mine.sum().item() / n)
-        if mine.any():
+        if mine.sum() >= MIN_ROWS_FOR_INDEX_STATS:
             frac = idx[mine].double() / sizes[d]
             mean.append(frac.mean().item())
             upper.append((idx[mine] >= math.ceil(sizes[d] / 2)).double().mean().item())
