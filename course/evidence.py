@@ -241,7 +241,7 @@ def _evidence_dir() -> Path:
     return Path(value)
 
 
-def _safe_argument_types() -> list[type]:
+def safe_argument_types() -> list[type]:
     """Non-tensor argument types a case may pass (seeded generators, the course tokenizer);
     `weights_only` loading refuses every other object."""
     from course.tokenizer import CharTokenizer
@@ -256,7 +256,7 @@ def record(check_id: str, fn: Callable | None) -> None:
     """
     folder = _evidence_dir()
     stem = file_stem(check_id)
-    with torch.serialization.safe_globals(_safe_argument_types()):
+    with torch.serialization.safe_globals(safe_argument_types()):
         spec = torch.load(folder / f"{stem}.inputs.pt", weights_only=True)
     result = run_cases(fn, spec)
     torch.save(result, folder / f"{stem}.outputs.pt")

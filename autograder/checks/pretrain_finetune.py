@@ -65,10 +65,13 @@ def _loss_ignore_cases(gen: torch.Generator) -> list[Case]:
     padded[2, 2:4] = 0
     middle = _labels(gen, 2, 9, 7)
     middle[:, 3:6] = -100  # ignored targets in the middle of each row
+    one = _labels(gen, 1, 6, 5)
+    one[0, :3] = -100
     return [
         Case("padding_prompt_and_empty_row", (_randn(gen, B, T, V), labels)),
         Case("ignore_index_0", (_randn(gen, 3, 6, 9), padded), {"ignore_index": 0}),
         Case("ignored_in_the_middle_f64", (_randn(gen, 2, 9, 7, dtype=F64), middle)),
+        Case("batch_of_one_prompt_masked", (_randn(gen, 1, 6, 5), one)),
     ]
 
 
@@ -78,6 +81,7 @@ def _loss_stability_cases(gen: torch.Generator) -> list[Case]:
     return [
         Case("logits_x1e4", (_randn(gen, 2, 6, 8) * 1e4, labels)),
         Case("logits_plus_1e4_f64", (_randn(gen, 2, 6, 8, dtype=F64) + 1e4, labels)),
+        Case("batch_of_one_x1e4", (_randn(gen, 1, 4, 8) * 1e4, _labels(gen, 1, 4, 8))),
     ]
 
 
@@ -88,6 +92,7 @@ def _loss_grad_cases(gen: torch.Generator) -> list[Case]:
     return [
         Case("grad_logits_f64", (_randn(gen, 3, 6, 7, dtype=F64), labels), grad=(0,)),
         Case("grad_logits_f32", (_randn(gen, 2, 5, 9), _labels(gen, 2, 5, 9)), grad=(0,)),
+        Case("grad_batch_of_one_T2", (_randn(gen, 1, 2, 6), _labels(gen, 1, 2, 6)), grad=(0,)),
     ]
 
 
@@ -198,6 +203,7 @@ def _ppl_cases(gen: torch.Generator) -> list[Case]:
         Case("zero_nll", (torch.tensor(0.0),)),
         Case("vector_f64", (torch.rand(6, generator=gen, dtype=F64) * 6,)),
         Case("uniform_over_286", (torch.tensor(math.log(286.0), dtype=F64),)),
+        Case("shape_1x3", (torch.rand(1, 3, generator=gen) * 4,)),
     ]
 
 
@@ -402,10 +408,12 @@ LR_ORACLES = (
 @dataclass(frozen=True)
 class SummaryCheck(Check):
     """A check of a random function: each result is first reduced by `summary(value, *args)`
-    (statistics of the sample), and the reference returns the statistics' expected values.
-    Oracles are wrong samplers; their samples are summarised the same way."""
+    (statistics of the sample) and compared with `expected(*args)`, the statistics' expected
+    values. `reference` is a correct sampler (it gets full points like any reference); oracles
+    are wrong samplers whose samples are summarised the same way."""
 
     summary: Callable | None = None
+    expected: Callable | None = None
 
     def _summarised(self, fn: Callable) -> Callable:
         def run(*args, **kwargs):
@@ -420,15 +428,17 @@ class SummaryCheck(Check):
             results = []
             for case, result in zip(cases, record["results"], strict=True):
                 if isinstance(result, dict) and result.get("ok"):
+                    calls = result.get("calls", [])
                     try:
                         value = self.summary(result.get("value"), *case.args)
-                        result = {"ok": True, "value": value, "grads": []}
+                        result = {"ok": True, "value": value, "grads": [], "calls": calls}
                     except (TypeError, ValueError, RuntimeError, IndexError) as exc:
-                        result = {"ok": False, "error": f"ValueError: {exc}"}
+                        result = {"ok": False, "error": f"ValueError: {exc}", "calls": calls}
                 results.append(result)
             record = dict(record, results=results)
         oracles = tuple(replace(o, fn=self._summarised(o.fn)) for o in self.oracles)
-        return Check.judge(replace(self, oracles=oracles), record, cases)
+        summarised = replace(self, reference=self.expected, oracles=oracles)
+        return Check.judge(summarised, record, cases)
 
 
 def _mixture_summary(value, sizes, weights, n, generator=None) -> torch.Tensor:
@@ -502,6 +512,7 @@ def _pi_value_cases(gen: torch.Generator) -> list[Case]:
         Case("batch_2x96_64_to_96", (torch.arange(96).repeat(2, 1), 64, 96)),
         Case("float64_positions", (torch.rand(3, 5, generator=gen, dtype=F64) * 2048, 2048, 8192)),
         Case("odd_ratio_5_to_7", (torch.arange(7), 5, 7)),
+        Case("float32_1x5", (torch.rand(1, 5, generator=gen) * 64, 64, 160)),
     ]
 
 
@@ -511,6 +522,7 @@ def _pi_edge_cases(gen: torch.Generator) -> list[Case]:
         Case("shorter_target", (torch.arange(10), 16, 8)),
         Case("single_position", (torch.tensor([3]), 4, 12)),
         Case("float32_in_float32_out", (torch.arange(12, dtype=torch.float32) * 0.5, 3, 6)),
+        Case("float64_same_length", (torch.rand(4, generator=gen, dtype=F64) * 9, 9, 9)),
     ]
 
 
@@ -739,6 +751,9 @@ CHECKS = (
         ref.pack_documents,
         exact=True,
         oracles=PACK_ORACLES,
+        waivers={
+            "size_one": "inputs are lists of token ids (no tensors); seq_len = 1 and a one-token document are in the edges check"
+        },
     ),
     Check(
         "L+1/pack_documents/edges",
@@ -749,6 +764,9 @@ CHECKS = (
         ref.pack_documents,
         exact=True,
         oracles=PACK_ORACLES,
+        waivers={
+            "size_one": "inputs are lists of token ids (no tensors); seq_len_1 and one-token documents are the size-1 cases"
+        },
     ),
     Check(
         "L+1/cosine_lr/warmup",
@@ -758,6 +776,7 @@ CHECKS = (
         _lr_warmup_cases,
         ref.cosine_lr,
         oracles=LR_ORACLES,
+        waivers={"size_one": "scalar inputs only; warmup_steps = 1 is the size-1 case"},
     ),
     Check(
         "L+1/cosine_lr/decay",
@@ -767,6 +786,7 @@ CHECKS = (
         _lr_decay_cases,
         ref.cosine_lr,
         oracles=LR_ORACLES,
+        waivers={"size_one": "scalar inputs only; warmup_steps = 0 is the edge case"},
     ),
     SummaryCheck(
         "L+1/mix_domains/distribution",
@@ -774,11 +794,15 @@ CHECKS = (
         "mix_domains：领域比例、领域内下标（按大样本的统计量判分）",
         2,
         _mix_cases,
-        _mix_expected,
+        ref.mix_domains,
         atol=0.03,
         rtol=0.0,
         oracles=MIX_ORACLES,
         summary=_mixture_summary,
+        expected=_mix_expected,
+        waivers={
+            "size_one": "lists and a count, judged on statistics of 20000 draws; n = 1 says nothing about a distribution"
+        },
     ),
     Check(
         "L+1/interpolate_positions/values",
@@ -807,6 +831,9 @@ CHECKS = (
         ref.build_sft_example,
         exact=True,
         oracles=SFT_ORACLES,
+        waivers={
+            "size_one": "strings and a tokenizer (no tensors); the one-character prompt and the empty response are in the edges check"
+        },
     ),
     Check(
         "L+1/build_sft_example/edges",
@@ -817,5 +844,8 @@ CHECKS = (
         ref.build_sft_example,
         exact=True,
         oracles=SFT_ORACLES,
+        waivers={
+            "size_one": "strings and a tokenizer (no tensors); a one-character prompt and an empty response are the size-1 cases"
+        },
     ),
 )
