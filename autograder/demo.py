@@ -41,6 +41,8 @@ DEMO_MUTANTS = (
     "sgns_loss__negatives_sign",
     "analogy__no_exclusion",
     "glove_loss__masked_fill_log",
+    # L+1
+    "next_token_loss__per_sequence_mean",
 )
 
 # The demo's due date and submission times (nbgrader's timestamp.txt format, UTC).

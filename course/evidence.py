@@ -243,6 +243,14 @@ def _evidence_dir() -> Path:
     return Path(value)
 
 
+def safe_argument_types() -> list[type]:
+    """Non-tensor argument types a case may pass (seeded generators, the course tokenizer);
+    `weights_only` loading refuses every other object."""
+    from course.tokenizer import CharTokenizer
+
+    return [torch.Generator, CharTokenizer]
+
+
 def record(check_id: str, fn: Callable | None) -> None:
     """Judged mode: run the cases named in `<id>.inputs.pt` and hand the record to the grader.
 
@@ -254,7 +262,8 @@ def record(check_id: str, fn: Callable | None) -> None:
     """
     from course import audit
 
-    spec = torch.load(_evidence_dir() / f"{file_stem(check_id)}.inputs.pt", weights_only=True)
+    with torch.serialization.safe_globals(safe_argument_types()):
+        spec = torch.load(_evidence_dir() / f"{file_stem(check_id)}.inputs.pt", weights_only=True)
     left_running = audit.findings()
     publish_evidence(check_id, run_cases(fn, spec), left_running)
     print(f"evidence recorded: {check_id}")

@@ -9,9 +9,9 @@ from __future__ import annotations
 import functools
 
 from autograder.check import Check
-from autograder.checks import dot_product, math_foundations, representation
+from autograder.checks import dot_product, math_foundations, pretrain_finetune, representation
 
-MODULES = (math_foundations, dot_product, representation)
+MODULES = (math_foundations, dot_product, representation, pretrain_finetune)
 
 
 @functools.cache

@@ -42,6 +42,11 @@ class Mutant:
 
 
 def all_mutants() -> list[Mutant]:
-    from autograder.mutants import dot_product, math_foundations, representation
+    from autograder.mutants import dot_product, math_foundations, pretrain_finetune, representation
 
-    return [*math_foundations.MUTANTS, *dot_product.MUTANTS, *representation.MUTANTS]
+    return [
+        *math_foundations.MUTANTS,
+        *dot_product.MUTANTS,
+        *representation.MUTANTS,
+        *pretrain_finetune.MUTANTS,
+    ]
