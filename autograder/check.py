@@ -35,6 +35,7 @@ class Case:
     kwargs: dict = field(default_factory=dict)
     grad: tuple[int, ...] = ()  # positional args whose gradient is compared
     graded: torch.Tensor | None = None  # bool mask over output elements that count (judge-only)
+    build: dict | None = None  # fn is an nn.Module class: how to build it (course.evidence)
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ class Check:
                     "args": list(c.args),
                     "kwargs": dict(c.kwargs),
                     "grad": list(c.grad),
+                    **({"build": c.build} if c.build is not None else {}),
                 }
                 for c in cases
             ],

@@ -136,11 +136,42 @@ def _grad_weights(shape: torch.Size, dtype: torch.dtype) -> torch.Tensor:
     return torch.randn(shape, generator=gen, dtype=torch.float64).to(dtype)
 
 
+GENERATOR_SEED = "__generator_seed__"  # {"__generator_seed__": s} stands for a seeded Generator
+
+
+def _materialise(value: Any) -> Any:
+    """Plain stand-ins -> objects: {"__generator_seed__": s} -> torch.Generator seeded with s."""
+    if isinstance(value, dict) and set(value) == {GENERATOR_SEED}:
+        return torch.Generator().manual_seed(int(value[GENERATOR_SEED]))
+    return value
+
+
+def build_module(cls: Callable, build: dict) -> Any:
+    """A case that grades an nn.Module class: construct, load the given state, eval mode.
+
+    build = {"args": [...], "kwargs": {...}, "state_dict": {name: tensor}, "dtype": "float64"}
+    (all keys optional). The state is loaded with strict=True, so parameter names must match.
+    """
+    module = cls(*build.get("args", []), **build.get("kwargs", {}))
+    if "dtype" in build:
+        module = module.to(getattr(torch, build["dtype"]))
+    state = {k: v.detach().clone() for k, v in build.get("state_dict", {}).items()}
+    if state:
+        module.load_state_dict(state, strict=True)
+    return module.eval()
+
+
 def run_case(fn: Callable, case: dict) -> dict:
-    """Call `fn` on one case; return {"ok": True, "value": ..., "grads": [...]} or an error."""
-    args = [a.detach().clone() if isinstance(a, torch.Tensor) else a for a in case["args"]]
+    """Call `fn` on one case; return {"ok": True, "value": ..., "grads": [...]} or an error.
+
+    With case["build"], `fn` is a class: the instance built by `build_module` is called.
+    """
+    args = [
+        a.detach().clone() if isinstance(a, torch.Tensor) else _materialise(a)
+        for a in case["args"]
+    ]
     kwargs = {
-        k: v.detach().clone() if isinstance(v, torch.Tensor) else v
+        k: v.detach().clone() if isinstance(v, torch.Tensor) else _materialise(v)
         for k, v in case.get("kwargs", {}).items()
     }
     grad_idx = list(case.get("grad", []))
@@ -148,7 +179,8 @@ def run_case(fn: Callable, case: dict) -> dict:
         args[i] = args[i].requires_grad_(True)
     try:
         with torch.enable_grad() if grad_idx else torch.no_grad():
-            out = fn(*args, **kwargs)
+            target = build_module(fn, case["build"]) if "build" in case else fn
+            out = target(*args, **kwargs)
             grads: list = []
             if grad_idx:
                 if not isinstance(out, torch.Tensor) or not out.requires_grad:

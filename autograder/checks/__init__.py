@@ -9,9 +9,9 @@ from __future__ import annotations
 import functools
 
 from autograder.check import Check
-from autograder.checks import dot_product
+from autograder.checks import dot_product, llm_essence
 
-MODULES = (dot_product,)
+MODULES = (dot_product, llm_essence)
 
 
 @functools.cache
