@@ -267,8 +267,9 @@ def _top_p_cases(gen: torch.Generator) -> list[Case]:
             ),
             {"top_p": 0.7},
         ),
-        # after top-k = 3 the kept (0.5, 0.3, 0.15) renormalise to (0.53, 0.32, 0.16): 0.85 keeps 2
-        Case("with_top_k", (shuffled,), {"top_k": 3, "top_p": 0.85}),
+        # after top-k = 3 the kept (0.5, 0.3, 0.15) renormalise to (0.53, 0.32, 0.16): mass before
+        # the 3rd is 0.842 >= 0.825, so 2 are kept (without renormalising it would be 0.8: 3 kept)
+        Case("with_top_k", (shuffled,), {"top_k": 3, "top_p": 0.825}),
         # 0.4, 0.2, 0.2, 0.2: p = 0.5 crosses at a 0.2 token; its equals are kept with it
         Case("tie_at_threshold", (_from_probs([0.2, 0.4, 0.2, 0.2]),), {"top_p": 0.5}),
         Case("float64", (_from_probs([0.1, 0.45, 0.25, 0.2], F64),), {"top_p": 0.65}),
