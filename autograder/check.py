@@ -11,19 +11,35 @@ in two halves so that the same check runs in-kernel (nbval, `nbgrader validate`)
 
 The judge rebuilds the cases from the check's fixed seed (it never trusts a file for them).
 
+Feedback, in the order a student reads it (`Verdict.message`):
+* the failing case and why (an exception comes with the case's input shapes; an untouched
+  stub says "还没有实现 `<name>`");
+* dependency first: when the student's function called another graded function of the same
+  level (traced by the kernel half, `course.evidence.trace_calls`) and that function fails
+  its own checks, the hint names it ("你的 `angle_between` 调用了 `dot`，而 `dot` 未通过它
+  自己的检查：先修好 `dot`"); see `link_dependencies`. The downstream cell still scores 0;
+* the matching mistake oracle's hint (a returned value, a NaN pattern or an exception type),
+  or else a Chinese explanation of the exception (`course.explain`).
+
+Case design is systematic: `autograder.variants` derives size-1, different-rank, special-
+value-in-each-argument and dtype variants of a case, and `autograder.variants.checklist`
+lists what a check's cases leave untried (CONTRIBUTING.md has the checklist).
+
 A check is all-or-nothing (like a stock nbgrader grade cell): partial credit comes from
 splitting an exercise into several grade cells (values, edge cases, batching, gradients).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import torch
 
 from course.evidence import FORMAT, run_cases
+from course.explain import describe_inputs, error_type, explain_error
 
 
 @dataclass(frozen=True)
@@ -40,11 +56,21 @@ class Case:
 
 @dataclass(frozen=True)
 class Oracle:
-    """A known wrong variant; when the student's output matches it, `hint` names the mistake."""
+    """A known wrong variant; when the student's output matches it, `hint` names the mistake.
+
+    Matching is case by case against the oracle's own result: close values, or an exception
+    of the same type where the oracle raises (so a raising mistake gets its hint too).
+
+    `nan_where` makes it a NaN oracle, for mistakes whose NaNs depend on rounding (a missing
+    clamp before arccos): `nan_where(*args, **kwargs)` gives a bool mask (broadcastable to the
+    output) of where this mistake *can* produce NaN. The student then matches when some case
+    has a NaN, every NaN lies inside the mask, and every other element equals the reference.
+    """
 
     name: str
     fn: Callable
     hint: str  # Chinese, names the mistake without giving code
+    nan_where: Callable[..., torch.Tensor] | None = None
 
 
 @dataclass(frozen=True)
@@ -62,10 +88,24 @@ class Verdict:
     failures: tuple[Failure, ...] = ()
     hint: str = ""  # the matching oracle's hint, or ""
     oracle: str = ""  # the matching oracle's name, or ""
+    advice: str = ""  # no oracle matched and the function raised: where to look (Chinese)
+    function: str = ""  # the student function this check grades
+    calls: tuple[str, ...] = ()  # other graded functions it called in the failing cases
+    blocked_by: tuple[str, ...] = ()  # of those, the ones failing their own checks
 
     @property
     def passed(self) -> bool:
         return not self.failures
+
+    @property
+    def feedback_hint(self) -> str:
+        """Everything a student should read after the failing case: cause first, then hint."""
+        parts = []
+        if self.blocked_by:
+            parts.append(dependency_hint(self.function, self.blocked_by))
+        if self.hint or self.advice:
+            parts.append(self.hint or self.advice)
+        return " ".join(parts)
 
     def message(self) -> str:
         """Chinese message for a student: which case failed, why, and the hint."""
@@ -75,9 +115,31 @@ class Verdict:
         lines = [f"未通过 {self.title}：用例 {first.case!r} {first.reason}"]
         if len(self.failures) > 1:
             lines.append(f"（共 {len(self.failures)} 个用例未通过）")
-        if self.hint:
-            lines.append(f"提示：{self.hint}")
+        if self.feedback_hint:
+            lines.append(f"提示：{self.feedback_hint}")
         return "\n".join(lines)
+
+
+def dependency_hint(function: str, broken: Sequence[str]) -> str:
+    """'你的 `angle_between` 调用了 `dot`，而 `dot` 未通过它自己的检查：先修好 `dot`。'"""
+    names = "、".join(f"`{b}`" for b in broken)
+    who = f"`{function}`" if function else "函数"
+    return f"你的 {who} 调用了 {names}，而 {names} 未通过它自己的检查：先修好 {names}。"
+
+
+def link_dependencies(verdicts: Sequence[Verdict]) -> list[Verdict]:
+    """Fill `blocked_by` of each failed verdict whose function called a failing function.
+
+    `verdicts` are one notebook's (or one student's) verdicts; a function "fails its own
+    checks" when any verdict of that function failed. Points are unchanged: the downstream
+    cell still scores 0 (like a stock nbgrader cell); the hint names the cause first.
+    """
+    failing = {v.function for v in verdicts if not v.passed and v.function}
+    out = []
+    for v in verdicts:
+        broken = tuple(sorted((set(v.calls) & failing) - {v.function}))
+        out.append(replace(v, blocked_by=broken) if broken and not v.passed else v)
+    return out
 
 
 @dataclass(frozen=True)
@@ -94,10 +156,30 @@ class Check:
     forbidden: tuple[str, ...] = ()
     oracles: tuple[Oracle, ...] = ()
     seed: int = 0
+    # Chinese: this function's own likely causes of a NaN, shown when the student returns NaN
+    # where the reference has none (e.g. "arccos 的参数因舍入超出了 [-1, 1]").
+    nan_causes: str = ""
+    # Other graded functions whose calls are traced for dependency hints; None: every other
+    # function graded by a check of the same level (the usual case).
+    watch: tuple[str, ...] | None = None
+    # checklist items (autograder.variants.CHECKLIST) this check deliberately skips: {item: why}
+    waivers: Mapping[str, str] = field(default_factory=dict)
 
     # ---- kernel-facing half -------------------------------------------------------------
     def build_cases(self) -> list[Case]:
         return self.cases(torch.Generator().manual_seed(self.seed))
+
+    def watched(self) -> list[str]:
+        """The graded functions whose calls the kernel half traces (never this one)."""
+        if self.watch is not None:
+            return [n for n in self.watch if n != self.function]
+        from autograder import checks  # the registry imports this module
+
+        level = self.id.split("/", 1)[0]
+        return sorted(
+            {c.function for c in checks.all_checks().values() if c.id.split("/", 1)[0] == level}
+            - {self.function}
+        )
 
     def spec(self, cases: list[Case] | None = None) -> dict:
         """Plain inputs for the kernel: no reference, no tolerance, no oracle."""
@@ -107,6 +189,7 @@ class Check:
             "check": self.id,
             "function": self.function,
             "forbidden": list(self.forbidden),
+            "watch": self.watched(),
             "cases": [
                 {
                     "name": c.name,
@@ -132,14 +215,21 @@ class Check:
         broken = [c.name for c, e in zip(cases, expected, strict=True) if not e["ok"]]
         if broken:  # a grader bug must never turn into points for a matching student error
             raise RuntimeError(f"reference of {self.id} fails on cases {broken}")
-        failures = []
+        failures, calls, first_error = [], set(), ""
         for case, want, got in zip(cases, expected, results, strict=True):
-            reason = compare(want, got, case.graded, self.rtol, self.atol, self.exact)
+            reason = compare(
+                want, got, case.graded, self.rtol, self.atol, self.exact, causes=self.nan_causes
+            )
             if reason:
+                if isinstance(got, dict) and got.get("ok") is False:
+                    first_error = first_error or str(got.get("error", ""))
+                    reason = self._error_reason(case, str(got.get("error", "")))
                 failures.append(Failure(case.name, reason))
+                calls |= _calls(got, spec["watch"])
         if not failures:
-            return Verdict(self.id, self.title, self.points, self.points)
-        oracle = self._matching_oracle(spec, cases, results)
+            return Verdict(self.id, self.title, self.points, self.points, function=self.function)
+        oracle = self._matching_oracle(spec, cases, expected, results)
+        advice = explain_error(first_error, self.function) if first_error and not oracle else ""
         return Verdict(
             self.id,
             self.title,
@@ -148,11 +238,31 @@ class Check:
             tuple(failures),
             hint=oracle.hint if oracle else "",
             oracle=oracle.name if oracle else "",
+            advice=advice,
+            function=self.function,
+            calls=tuple(sorted(calls)),
         )
 
-    def _matching_oracle(self, spec: dict, cases: list[Case], results: list) -> Oracle | None:
+    def _error_reason(self, case: Case, error: str) -> str:
+        """One line: the exception and the case's inputs (shapes and dtypes)."""
+        try:
+            names = list(inspect.signature(self.reference).parameters)
+        except (TypeError, ValueError):
+            names = []
+        inputs = describe_inputs(case.args, case.kwargs, names)
+        if error_type(error) == "NotImplementedError":
+            return f"还没有实现 `{self.function}`（NotImplementedError；输入 {inputs}）"
+        return f"运行出错：{error}（输入 {inputs}）"
+
+    def _matching_oracle(
+        self, spec: dict, cases: list[Case], expected: list, results: list
+    ) -> Oracle | None:
         for oracle in self.oracles:
             mistaken = run_cases(oracle.fn, spec, enforce=False)["results"]
+            if oracle.nan_where is not None:
+                if self._nan_oracle_matches(oracle, cases, expected, results):
+                    return oracle
+                continue
             if all(
                 compare(m, g, c.graded, self.rtol, self.atol, self.exact, nan_ok=True) is None
                 for c, m, g in zip(cases, mistaken, results, strict=True)
@@ -160,10 +270,47 @@ class Check:
                 return oracle
         return None
 
+    def _nan_oracle_matches(
+        self, oracle: Oracle, cases: list[Case], expected: list, results: list
+    ) -> bool:
+        """NaN only where `oracle.nan_where` allows it, the reference everywhere else."""
+        seen_nan = False
+        for case, want, got in zip(cases, expected, results, strict=True):
+            if not (isinstance(got, dict) and got.get("ok")):
+                return False
+            w, g = want["value"], got.get("value")
+            if not isinstance(w, torch.Tensor) or type(g) is not torch.Tensor:
+                if compare(want, got, case.graded, self.rtol, self.atol, self.exact):
+                    return False
+                continue
+            if g.shape != w.shape or g.dtype != w.dtype or not g.is_floating_point():
+                return False
+            nan = torch.isnan(g)
+            allowed = torch.as_tensor(oracle.nan_where(*case.args, **case.kwargs)).bool()
+            allowed = allowed.expand(g.shape)
+            graded = torch.ones_like(nan) if case.graded is None else case.graded
+            if (nan & ~allowed & graded).any():
+                return False
+            keep = ~nan & graded
+            if not torch.allclose(
+                g[keep].double(), w[keep].double(), rtol=self.rtol, atol=self.atol
+            ):
+                return False
+            seen_nan |= bool((nan & graded).any())
+        return seen_nan
+
     def run(self, fn: Callable) -> Verdict:
         """In-process: both halves at once (in-kernel mode and mutant tests)."""
         cases = self.build_cases()
         return self.judge(run_cases(fn, self.spec(cases)), cases)
+
+
+def _calls(result: dict, watch: list[str]) -> set[str]:
+    """The recorded calls of one result, kept only if well formed and watched."""
+    calls = result.get("calls") if isinstance(result, dict) else None
+    if not isinstance(calls, list):
+        return set()
+    return {c for c in calls if isinstance(c, str) and c in watch}
 
 
 def _well_formed(record: Any, check_id: str, n_cases: int) -> bool:
@@ -186,8 +333,12 @@ def compare(
     atol: float,
     exact: bool,
     nan_ok: bool = False,
+    causes: str = "",
 ) -> str | None:
-    """None when `got` matches `want`; otherwise a Chinese reason. Both are run_case results."""
+    """None when `got` matches `want`; otherwise a Chinese reason. Both are run_case results.
+
+    `causes` (Chinese) names the function's own likely causes of a NaN for the NaN message.
+    """
     if not isinstance(got, dict) or "ok" not in got:
         return "评分证据格式错误 (malformed evidence)"
     if not want["ok"]:  # only oracles raise: they match an error of the same exception type
@@ -195,7 +346,9 @@ def compare(
         return None if same else "结果与预期不符"
     if not got["ok"]:
         return f"运行出错：{got.get('error', '')}"
-    reason = _compare_value(want["value"], got.get("value"), graded, rtol, atol, exact, nan_ok)
+    reason = _compare_value(
+        want["value"], got.get("value"), graded, rtol, atol, exact, nan_ok, causes
+    )
     if reason:
         return reason
     want_grads, got_grads = want.get("grads") or [], got.get("grads") or []
@@ -206,14 +359,17 @@ def compare(
             continue
         if wg is None or gg is None:
             return f"第 {i} 个输入的梯度不对：一个为 None (gradient is None)"
-        reason = _compare_value(wg, gg, None, rtol * 10, atol * 10, False, nan_ok)
+        reason = _compare_value(wg, gg, None, rtol * 10, atol * 10, False, nan_ok, causes)
         if reason:
             return f"梯度（gradient）{reason}"
     return None
 
 
 def _error_type(result: dict) -> str:
-    return str(result.get("error", "")).split(":", 1)[0]
+    return error_type(str(result.get("error", "")))
+
+
+NAN_CAUSES = "常见原因：除以零（零向量的长度）、对负数开方、arccos 的参数超出 [-1, 1]、exp 溢出"
 
 
 def _compare_value(
@@ -224,6 +380,7 @@ def _compare_value(
     atol: float,
     exact: bool,
     nan_ok: bool,
+    causes: str = "",
 ) -> str | None:
     """Same structure (tensor, number, or list of them), same shape and dtype, close values."""
     if isinstance(want, list | tuple):
@@ -231,7 +388,7 @@ def _compare_value(
             n = len(got) if isinstance(got, list | tuple) else 1
             return f"返回值个数不对：期望 {len(want)} 个，得到 {n} 个"
         for w, g in zip(want, got, strict=True):
-            reason = _compare_value(w, g, graded, rtol, atol, exact, nan_ok)
+            reason = _compare_value(w, g, graded, rtol, atol, exact, nan_ok, causes)
             if reason:
                 return reason
         return None
@@ -258,7 +415,7 @@ def _compare_value(
     if graded is not None:
         g64, w64 = g64[graded], w64[graded]
     if not nan_ok and torch.isnan(g64).any() and not torch.isnan(w64).any():
-        return "结果里出现了 NaN（是否除以了零，或 exp 溢出？）"
+        return f"结果里出现了 NaN（{causes or NAN_CAUSES}）"
     if not torch.allclose(g64, w64, rtol=rtol, atol=atol, equal_nan=nan_ok):
         diff = (g64 - w64).abs().nan_to_num(float("inf")).max().item()
         return f"数值不一致：最大误差 {diff:.3g}（容差 rtol={rtol:g}, atol={atol:g}）"

@@ -33,6 +33,7 @@ DEMO_MUTANTS = (
     "scaled_dot_product_attention__no_scale",
     "top_k_retrieve__ascending",
     "scaled_dot_product_attention__fill_minus_1e9_manual_softmax",
+    "dot__sum_over_rank_of_a",  # one bug, several cells: the later hints name `dot` first
 )
 
 NOISE = (

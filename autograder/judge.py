@@ -16,6 +16,7 @@ from nbformat import NotebookNode
 
 from autograder import checks
 from autograder.assemble import GradeCell, nbgrader_meta
+from autograder.check import Verdict, link_dependencies
 from autograder.sandbox import Limits
 from course.evidence import file_stem
 
@@ -71,8 +72,13 @@ def judge_cells(
     run_status: str = "ok",
     run_message: str = "",
 ) -> list[CellResult]:
-    """One result per grade cell; `evidence` maps grade_id -> bytes (or why there are none)."""
+    """One result per grade cell; `evidence` maps grade_id -> bytes (or why there are none).
+
+    A failed cell whose function called another graded function that fails its own checks
+    gets a hint naming that function first (`link_dependencies`); its points stay 0.
+    """
     results = []
+    judged: list[tuple[int, Verdict]] = []  # (index in results, verdict) for dependency hints
     for gc in grade_cells:
         if not gc.check_id:
             results.append(
@@ -110,6 +116,7 @@ def judge_cells(
             )
             continue
         verdict = check.judge(record)
+        judged.append((len(results), verdict))
         points = gc.points if verdict.passed else 0.0
         message = "" if verdict.passed else verdict.message().splitlines()[0]
         results.append(
@@ -120,8 +127,11 @@ def judge_cells(
                 points,
                 gc.points,
                 "passed" if verdict.passed else "failed",
-                hint=verdict.hint,
+                hint=verdict.feedback_hint,
                 message=message,
             )
         )
+    linked = link_dependencies([v for _, v in judged])
+    for (index, _), verdict in zip(judged, linked, strict=True):
+        results[index].hint = verdict.feedback_hint
     return results

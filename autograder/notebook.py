@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 
 from autograder import checks
+from autograder.check import Verdict, link_dependencies
 
 # The exact shape of a hidden call; the grading engine parses grade cells with it.
 HIDDEN_CALL = re.compile(
@@ -26,6 +27,21 @@ HIDDEN_CALL = re.compile(
 
 def check(check_id: str, fn: Callable) -> None:
     verdict = checks.get(check_id).run(fn)
+    if not verdict.passed and verdict.calls:
+        verdict = link_dependencies([verdict, *_called_verdicts(check_id, fn, verdict.calls)])[0]
     if not verdict.passed:
         raise AssertionError(verdict.message())
     print(verdict.message())
+
+
+def _called_verdicts(check_id: str, fn: Callable, called: tuple[str, ...]) -> list[Verdict]:
+    """Run the own checks of each graded function `fn` called (same level, in this kernel)."""
+    level = check_id.split("/", 1)[0]
+    namespace = getattr(fn, "__globals__", {})
+    verdicts = []
+    for name in called:
+        helper = namespace.get(name)
+        for other in checks.for_function(name):
+            if other.id.split("/", 1)[0] == level and callable(helper):
+                verdicts.append(other.run(helper))
+    return verdicts

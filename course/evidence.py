@@ -4,12 +4,19 @@ This is the kernel half of every hidden check. It is told *what* to call and *on
 plain "spec" dict (tensors, numbers, strings) and answers with a plain "record" dict. It knows
 nothing about references, tolerances or points; those stay with the judge (the instructor's grading process).
 
-    spec   = {"format": 1, "check": "L-2/cosine_similarity/values", "function": "cosine_similarity",
+    spec   = {"format": 1, "check": "L-2/angle_between/values", "function": "angle_between",
               "forbidden": ["torch.nn.functional.cosine_similarity"],
-              "cases": [{"name": "batched", "args": [a, b], "kwargs": {"dim": -1}, "grad": [0]}]}
+              "watch": ["dot", "cosine_similarity"],
+              "cases": [{"name": "batched", "args": [a, b], "kwargs": {}, "grad": [0]}]}
     record = {"format": 1, "check": ..., "results": [
-                 {"ok": True, "value": <plain tensor | number | list>, "grads": [<tensor | None>]},
-                 {"ok": False, "error": "ZeroDivisionError: ..."}]}
+                 {"ok": True, "value": <plain tensor | number | list>, "grads": [<tensor | None>],
+                  "calls": ["dot"]},
+                 {"ok": False, "error": "ZeroDivisionError: ...", "calls": []}]}
+
+`watch` names the notebook's other graded functions; `calls` says which of them the student's
+function called during that case (traced by swapping the names in the student's globals for
+recording wrappers while the call runs). The judge uses it for dependency-aware hints: "your
+`angle_between` calls `dot`, and `dot` fails its own checks: fix `dot` first".
 
 Two callers:
 * in-kernel mode, the hidden test's `check(...)` calls `run_cases` directly;
@@ -197,17 +204,64 @@ def run_case(fn: Callable, case: dict) -> dict:
         return {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:2000]}
 
 
+@contextlib.contextmanager
+def trace_calls(names: list[str], fn: Callable | None) -> Iterator[set[str]]:
+    """Record which of the graded functions `names` `fn` calls while the block runs.
+
+    Each name (and any alias of the same object) in `fn`'s globals is replaced by a wrapper
+    that adds the name to the yielded set and calls the original; all are restored after.
+    `fn` itself is never wrapped (recursion is not a dependency).
+    """
+    called: set[str] = set()
+    student_globals = getattr(fn, "__globals__", None)
+    saved: list[tuple[str, Any]] = []
+    if isinstance(student_globals, dict) and names:
+        targets = {}
+        for name in names:
+            target = student_globals.get(name)
+            if callable(target) and target is not fn:
+                targets[id(target)] = (name, target)
+
+        def wrapper(name: str, target: Callable) -> Callable:
+            @functools.wraps(target)
+            def _traced(*args: Any, **kwargs: Any) -> Any:
+                called.add(name)
+                return target(*args, **kwargs)
+
+            return _traced
+
+        for key, value in list(student_globals.items()):
+            if id(value) in targets and targets[id(value)][1] is value:
+                saved.append((key, value))
+                student_globals[key] = wrapper(*targets[id(value)])
+    try:
+        yield called
+    finally:
+        for key, value in reversed(saved):
+            student_globals[key] = value  # type: ignore[index]
+
+
 def run_cases(fn: Callable | None, spec: dict, enforce: bool = True) -> dict:
-    """Run every case of `spec` through `fn`, forbidden built-ins blocked when `enforce`."""
+    """Run every case of `spec` through `fn`, forbidden built-ins blocked when `enforce`.
+
+    With `enforce` (the student's function), the calls to the graded functions named in
+    `spec["watch"]` are traced into each result's `calls`.
+    """
     record: dict = {"format": FORMAT, "check": spec["check"], "results": []}
     if not callable(fn):
         error = f"NameError: 没有找到函数 {spec['function']}（是否运行了定义它的单元格？）"
-        record["results"] = [{"ok": False, "error": error} for _ in spec["cases"]]
+        record["results"] = [{"ok": False, "error": error, "calls": []} for _ in spec["cases"]]
         return record
     forbidden = list(spec.get("forbidden", []))
+    watch = [str(n) for n in spec.get("watch", [])] if enforce else []
     for case in spec["cases"]:
-        with forbid(forbidden, fn) if enforce else contextlib.nullcontext():
-            record["results"].append(run_case(fn, case))
+        with (
+            forbid(forbidden, fn) if enforce else contextlib.nullcontext(),
+            trace_calls(watch, fn) as called,
+        ):
+            result = run_case(fn, case)
+        result["calls"] = sorted(called)
+        record["results"].append(result)
     return record
 
 

@@ -22,7 +22,7 @@ from typing import Any, NoReturn
 
 import torch
 
-__all__ = ["assert_close", "assert_equal", "assert_shape"]
+__all__ = ["assert_close", "assert_dtype", "assert_equal", "assert_shape"]
 
 _MAX_SHOWN = 8  # tensors with at most this many elements are printed in full
 
@@ -81,14 +81,33 @@ def assert_shape(t: Any, shape: Sequence[int], what: str, hint: str = "") -> Non
         )
 
 
+def assert_dtype(t: Any, dtype: torch.dtype, what: str, hint: str = "") -> None:
+    """Fail unless `t` is a Tensor of exactly `dtype` (e.g. float64 in, float64 out)."""
+    actual = _as_tensor(t, what, "结果")
+    if actual.dtype != dtype:
+        _fail(
+            what,
+            f"类型（dtype）不对：期望 {dtype}，得到 {actual.dtype}。结果应保持输入的 dtype："
+            "新建张量时写 dtype=输入.dtype，不要用默认的 float32，也不要换成 float64。",
+            hint,
+        )
+
+
 def assert_close(
-    actual: Any, expected: Any, what: str, rtol: float = 1e-5, atol: float = 1e-6, hint: str = ""
+    actual: Any,
+    expected: Any,
+    what: str,
+    rtol: float = 1e-5,
+    atol: float = 1e-6,
+    hint: str = "",
+    dtype: torch.dtype | None = None,
 ) -> None:
     """Fail unless `actual` equals `expected` within |actual - expected| <= atol + rtol·|expected|.
 
     Checks, in this order, that `actual` is a Tensor (not None), has the expected shape, has
-    no NaN where the expectation has none, and then the values; the message names the first
-    problem found and, for values, the largest difference and where it is.
+    the given `dtype` (when one is given: the convention "the output keeps the input's
+    dtype"), has no NaN where the expectation has none, and then the values; the message
+    names the first problem found and, for values, the largest difference and where it is.
     """
     got = _as_tensor(actual, what, "结果")
     want = _as_tensor(expected, what, "期望值")
@@ -101,6 +120,8 @@ def assert_close(
             "检查求和/归约的维度（dim）、keepdim 和广播（broadcasting）。",
             hint,
         )
+    if dtype is not None:
+        assert_dtype(got, dtype, what, hint)
     if got.dtype == torch.bool or got.is_complex():
         _fail(what, f"类型（dtype）不对：期望实数，得到 {got.dtype}", hint)
     g64 = got.detach().cpu().to(torch.float64)

@@ -12,7 +12,7 @@ import torch
 
 import course.evidence as evidence
 from autograder import checks
-from autograder.check import Case, Check, Oracle, Verdict, compare
+from autograder.check import Case, Check, Failure, Oracle, Verdict, compare, link_dependencies
 from course.evidence import ForbiddenCall, forbid, run_case, run_cases, to_plain
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
@@ -70,7 +70,8 @@ def _same(a, b) -> bool:
 @pytest.mark.parametrize("check", ALL_CHECKS, ids=lambda c: c.id)
 def test_spec_is_plain_data(check: Check) -> None:
     spec = check.spec()
-    assert set(spec) == {"format", "check", "function", "forbidden", "cases"}
+    assert set(spec) == {"format", "check", "function", "forbidden", "watch", "cases"}
+    assert check.function not in spec["watch"]
     assert spec["check"] == check.id and spec["function"] == check.function
     for case in spec["cases"]:
         assert set(case) == {"name", "args", "kwargs", "grad"}  # never `graded`
@@ -171,7 +172,10 @@ def test_error_text_is_shown() -> None:
         raise ValueError("boom")
 
     verdict = DOUBLE.run(boom)
-    assert verdict.failures[0].reason == "运行出错：ValueError: boom"
+    # the error, then the case's inputs: the student sees which shapes broke the function
+    assert verdict.failures[0].reason == "运行出错：ValueError: boom（输入 x: (2, 3) float32）"
+    assert verdict.advice and CHINESE.search(verdict.advice)
+    assert verdict.advice in verdict.message()
 
 
 def test_exact_check_requires_the_exact_dtype() -> None:
@@ -530,3 +534,156 @@ def test_record_needs_the_evidence_dir(monkeypatch) -> None:
             evidence.record("L-2/dot/values", lambda a, b: (a * b).sum(-1))
     finally:
         evidence._evidence_dir.cache_clear()
+
+
+# ---- exceptions: which mistake, which inputs, where to look (issue 7) -------------------------
+
+
+def test_unimplemented_function_says_so() -> None:
+    verdict = DOUBLE.run(_stub)
+    assert verdict.failures[0].reason.startswith("还没有实现 `toy`")
+    assert "还没有实现 `toy`" in verdict.message() and verdict.oracle == ""
+
+
+def test_any_exception_gets_the_case_shapes_and_an_explanation() -> None:
+    verdict = DOUBLE.run(lambda x: x @ x)  # (2, 3) @ (2, 3) cannot be multiplied
+    first = verdict.failures[0].reason
+    assert first.startswith("运行出错：RuntimeError") and "x: (2, 3) float32" in first
+    assert "转置" in verdict.advice and verdict.advice in verdict.message()
+
+
+def test_issue7_top_k_without_min_gets_its_hint_from_the_exception() -> None:
+    from autograder.mutants.dot_product import top_k_retrieve__k_not_clamped
+
+    verdict = checks.get("L-2/top_k_retrieve/large_k").run(top_k_retrieve__k_not_clamped)
+    assert verdict.oracle == "k_not_clamped" and verdict.hint
+    assert "k_greater_than_n" in verdict.message() and verdict.hint in verdict.message()
+    assert "query: (2, 4) float32, corpus: (6, 4) float32, k: 20" in verdict.message()
+
+
+# ---- NaN oracles match on where NaN can appear (issue 7) --------------------------------------
+
+ANGLE_LIKE = toy(
+    lambda x: torch.arccos(x.clamp(-1, 1)),
+    [Case("near_one", (torch.tensor([0.5, 1.0, -1.0, 0.0], dtype=torch.float64),))],
+    oracles=(
+        Oracle(
+            "no_clamp",
+            lambda x: torch.arccos(x * (1 + 1e-16)),  # NaN at neither place in float64
+            "先 clamp。",
+            nan_where=lambda x: x.abs() > 1 - 1e-6,
+        ),
+    ),
+    nan_causes="arccos 的参数超出了 [-1, 1]",
+)
+
+
+def test_nan_oracle_matches_nan_anywhere_it_can_appear() -> None:
+    def nan_at_plus_one(x):
+        out = torch.arccos(x)
+        out[1] = math.nan  # rounding pushed cos to 1.0000001 here only
+        return out
+
+    verdict = ANGLE_LIKE.run(nan_at_plus_one)
+    assert verdict.oracle == "no_clamp" and verdict.hint == "先 clamp。"
+    assert "arccos 的参数超出了 [-1, 1]" in verdict.message()  # the function's own NaN causes
+
+
+def test_nan_oracle_rejects_nan_where_it_cannot_appear_or_wrong_values() -> None:
+    def nan_at_half(x):
+        out = torch.arccos(x)
+        out[0] = math.nan
+        return out
+
+    assert ANGLE_LIKE.run(nan_at_half).oracle == ""
+
+    def nan_and_wrong(x):
+        out = torch.arccos(x) * 2
+        out[1] = math.nan
+        return out
+
+    assert ANGLE_LIKE.run(nan_and_wrong).oracle == ""
+    assert ANGLE_LIKE.run(lambda x: torch.arccos(x.clamp(-1, 1)) + 1).oracle == ""  # no NaN
+
+
+def test_default_nan_message_lists_common_causes() -> None:
+    def nan_at_one_place(x):
+        out = x * 2
+        out.view(-1)[0] = math.nan
+        return out
+
+    assert "除以零" in _reasons(DOUBLE.run(nan_at_one_place))
+
+
+# ---- dependency-aware hints (issue 7) ----------------------------------------------------------
+
+
+def _notebook(code: str) -> dict:
+    """A fresh 'notebook globals' namespace with the student's code executed in it."""
+    namespace = {"torch": torch, "math": math}
+    exec(compile(code, "<student cell>", "exec"), namespace)
+    return namespace
+
+
+BROKEN_DOT = """
+def dot(a, b):
+    return (a * b).sum(dim=a.dim() - 1)
+
+def angle_between(a, b):
+    cos = dot(a, b) / (a.norm(dim=-1) * b.norm(dim=-1))
+    return torch.arccos(cos.clamp(-1.0, 1.0))
+"""
+
+
+def test_trace_calls_records_graded_helpers_and_restores_globals() -> None:
+    ns = _notebook(BROKEN_DOT)
+    original = ns["dot"]
+    spec = checks.get("L-2/angle_between/values").spec()
+    assert "dot" in spec["watch"]
+    record = run_cases(ns["angle_between"], spec)
+    assert all(r["calls"] == ["dot"] for r in record["results"])
+    assert ns["dot"] is original
+    with evidence.trace_calls(["dot", "angle_between"], ns["angle_between"]) as called:
+        ns["angle_between"](torch.ones(2), torch.ones(2))
+    assert called == {"dot"}  # the function itself is never a dependency of itself
+
+
+def test_issue7_cascade_names_the_broken_helper_in_kernel() -> None:
+    from autograder.notebook import check as hidden_check
+
+    ns = _notebook(BROKEN_DOT)
+    with pytest.raises(AssertionError) as raised:
+        hidden_check("L-2/angle_between/values", ns["angle_between"])
+    message = str(raised.value)
+    want = "你的 `angle_between` 调用了 `dot`，而 `dot` 未通过它自己的检查：先修好 `dot`"
+    assert message.splitlines()[-1].startswith(f"提示：{want}")  # the cause comes first
+
+
+def test_link_dependencies_marks_only_failed_callers_of_failing_functions() -> None:
+    dot_v = Verdict("L-2/dot/values", "dot", 0.0, 2, (Failure("x", "错"),), function="dot")
+    angle_v = Verdict(
+        "L-2/angle_between/values",
+        "夹角",
+        0.0,
+        1,
+        (Failure("y", "错"),),
+        function="angle_between",
+        calls=("dot",),
+    )
+    passing_caller = Verdict("L-2/x/values", "x", 1, 1, function="x", calls=("dot",))
+    ok_dot = Verdict("L-2/dot/values", "dot", 2, 2, function="dot")
+    linked = link_dependencies([dot_v, angle_v, passing_caller])
+    assert linked[1].blocked_by == ("dot",) and linked[0].blocked_by == ()
+    assert linked[2] == passing_caller
+    assert link_dependencies([ok_dot, angle_v])[1].blocked_by == ()
+    assert linked[1].feedback_hint.startswith("你的 `angle_between` 调用了 `dot`")
+    assert linked[1].points == 0.0  # the downstream cell still scores 0
+
+
+def test_forged_calls_are_ignored_by_the_judge() -> None:
+    check = checks.get("L-2/angle_between/values")
+    record = run_cases(lambda a, b: torch.zeros(()), check.spec())
+    for r in record["results"]:
+        r["calls"] = ["not_a_graded_function", 7, "dot"]
+    verdict = check.judge(record)
+    assert verdict.calls == ("dot",)

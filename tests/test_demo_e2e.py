@@ -60,8 +60,29 @@ def test_mistakes_get_their_hint(demo):
 
 
 def test_untouched_gets_no_mistake_hints(demo):
+    """An untouched stub is "not implemented yet", never a known mistake."""
     _, rows = demo
-    assert all(r["hint"] == "" for r in rows if r["student"] == "untouched")
+    untouched = [r for r in rows if r["student"] == "untouched"]
+    assert untouched and all(r["hint"].startswith("还没有实现 `") for r in untouched)
+    assert all("还没有实现" in r["message"] for r in untouched)
+
+
+def test_cascade_names_the_broken_helper_in_tables_and_feedback(demo):
+    """Issue 7: a broken `dot` fails the cells that call it; their hint names `dot` first."""
+    out, rows = demo
+    student = "mistake-sum_over_rank_of_a"
+    mine = {r["grade_id"]: r for r in rows if r["student"] == student}
+    assert mine["test_dot_values"]["status"] == "failed"
+    assert not mine["test_dot_values"]["hint"].startswith("你的")
+    angle = mine["test_angle_between_values"]
+    want = "你的 `angle_between` 调用了 `dot`，而 `dot` 未通过它自己的检查：先修好 `dot`"
+    assert angle["points"] == 0 and angle["hint"].startswith(want)
+    with (out / "grades.csv").open(encoding="utf-8") as fh:
+        assert any(
+            r["student"] == student and r["hint"].startswith(want) for r in csv.DictReader(fh)
+        )
+    html = next((out / "feedback" / student).rglob("*.html")).read_text(encoding="utf-8")
+    assert "你的 `angle_between` 调用了 `dot`" in html
 
 
 def test_tampered_locked_cell_graded_on_original_test(demo):

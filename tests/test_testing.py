@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from course import testing
-from course.testing import assert_close, assert_equal, assert_shape
+from course.testing import assert_close, assert_dtype, assert_equal, assert_shape
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -157,3 +157,26 @@ def test_module_documents_itself_and_never_imports_autograder():
     assert (
         "autograder" not in source
     )  # ships in the student edition, whose leak check bans the word
+
+
+def test_close_with_dtype_rejects_a_float32_accumulator_and_a_float64_result():
+    """Issue 7: the dtype convention is visible; both wrong accumulators fail it."""
+    a64 = torch.tensor([1e8, 1.0, -1e8], dtype=torch.float64)
+    ones64 = torch.ones(3, dtype=torch.float64)
+    float32_acc = (a64.float() * ones64.float()).sum()
+    with pytest.raises(AssertionError, match="类型（dtype）不对"):
+        assert_close(
+            float32_acc, torch.tensor(1.0, dtype=torch.float64), "dot", dtype=torch.float64
+        )
+    float64_out = (torch.ones(3).double() * 2).sum()
+    with pytest.raises(AssertionError, match="期望 torch.float32，得到 torch.float64"):
+        assert_close(float64_out, torch.tensor(6.0), "dot", dtype=torch.float32)
+    assert_close(
+        (a64 * ones64).sum(), torch.tensor(1.0, dtype=torch.float64), "dot", dtype=torch.float64
+    )
+
+
+def test_assert_dtype():
+    assert_dtype(torch.zeros(2, dtype=torch.float64), torch.float64, "x")
+    with pytest.raises(AssertionError, match="dtype"):
+        assert_dtype(torch.zeros(2), torch.float64, "x")

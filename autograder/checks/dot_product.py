@@ -3,6 +3,9 @@
 Cases avoid constants that hide bugs: d = 9 (so √d = 3 ≠ d), Lq = 5 ≠ Lk = 7, corpus rows of
 very different lengths (so a raw dot product ranks differently from cosine), values ×100 and
 ×1000, zeros, float64 next to float32, and masks that are neither all-true nor causal.
+Every check goes through the case checklist (CONTRIBUTING.md): `derive` adds size-1,
+different-rank, special-value-in-each-argument and float64 variants of the hand-written
+cases, restricted to what each exercise's contract allows.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import torch
 
 from autograder.check import Case, Check, Oracle
 from autograder.references import dot_product as ref
+from autograder.variants import as_dtype, derive, special_in_each_arg
 
 F64 = torch.float64
 
@@ -58,9 +62,12 @@ MATMUL_BUILTINS = (
 
 
 def _dot_cases(gen: torch.Generator) -> list[Case]:
+    batched = Case("batched", (_randn(gen, 4, 7), _randn(gen, 4, 7)))
     return [
         Case("hand_1d", (torch.tensor([1.0, 2.0, 3.0]), torch.tensor([4.0, -5.0, 6.0]))),
-        Case("batched", (_randn(gen, 4, 7), _randn(gen, 4, 7))),
+        batched,
+        # (d,) with (n, d) and back, a batch of one: "the last dim is a.dim() - 1" fails here
+        *derive([batched], ref.dot, skip_last=1, dtypes=()),
         Case("broadcast", (_randn(gen, 3, 1, 5), _randn(gen, 1, 4, 5))),
         Case("float64_x1000", (_randn(gen, 6, 9, dtype=F64) * 1000, _randn(gen, 6, 9, dtype=F64))),
         # exact in float64 (1 and 6), 0 and 8 when accumulated in float32: keeps the dtype honest
@@ -92,14 +99,28 @@ DOT_ORACLES = (
         "float64 的输入按 float32 计算了（例如累加器用了默认 dtype 的 torch.zeros），"
         "精度丢失：结果应保持输入的 dtype。",
     ),
+    Oracle(
+        "float64",
+        lambda a, b: (a.double() * b.double()).sum(dim=-1),
+        "float32 的输入返回了 float64（例如累加器用了 dtype=torch.float64）："
+        "结果应保持输入的 dtype。",
+    ),
+    Oracle(
+        "rank_of_a",
+        lambda a, b: (a * b).sum(dim=a.dim() - 1),
+        "求和的维度写成了 a.dim() - 1：当 a、b 的维数不同（如 (d,) 与 (n, d)）时它不是"
+        "最后一维。用 dim=-1。",
+    ),
 )
 
 
 def _angle_cases(gen: torch.Generator) -> list[Case]:
     a = _randn(gen, 16, 6, dtype=F64)
     scales = torch.rand(16, 1, generator=gen, dtype=F64) * 9 + 0.5
+    random = Case("random", (_randn(gen, 5, 4), _randn(gen, 5, 4)))
     return [
-        Case("random", (_randn(gen, 5, 4), _randn(gen, 5, 4))),
+        random,
+        *derive([random], ref.angle_between, skip_last=1),
         Case("orthogonal", (torch.tensor([3.0, 0.0]), torch.tensor([0.0, -2.0]))),
         Case("parallel_f64", (a, a * scales)),
         Case("antiparallel_f64", (a, -a * scales)),
@@ -110,11 +131,22 @@ def _angle_no_clamp(a, b):
     return torch.arccos((a * b).sum(-1) / (a.norm(dim=-1) * b.norm(dim=-1)))
 
 
+def _near_parallel(a, b):
+    """Where a missing clamp can give NaN: |cos| within rounding of 1."""
+    return ref.cosine_similarity(a, b).abs() > 1 - 1e-4
+
+
+ANGLE_NAN_CAUSES = (
+    "平行或反向的向量，余弦因舍入略超出 [-1, 1]，arccos 得到 NaN？取 arccos 前先 clamp；"
+    "或者零向量的长度为 0（本题不测零向量）"
+)
+
 ANGLE_ORACLES = (
     Oracle(
         "no_clamp",
         _angle_no_clamp,
         "平行向量的余弦可能因舍入略大于 1，arccos 得到 NaN：先把余弦 clamp 到 [-1, 1]。",
+        nan_where=_near_parallel,
     ),
     Oracle(
         "degrees",
@@ -138,19 +170,28 @@ COSINE_FORBIDDEN = (
 
 
 def _cosine_value_cases(gen: torch.Generator) -> list[Case]:
+    batched = Case("batched", (_randn(gen, 6, 10), _randn(gen, 6, 10) * 3))
     return [
         Case("hand_1d", (torch.tensor([1.0, 0.0, 1.0]), torch.tensor([1.0, 1.0, 0.0]))),
-        Case("batched", (_randn(gen, 6, 10), _randn(gen, 6, 10) * 3)),
+        batched,
+        # size 1 anywhere (also along dim: a (6, 1) broadcasts to (6, 10)), (d,) with (n, d)
+        *derive([batched], ref.cosine_similarity, dtypes=()),
         Case("float64", (_randn(gen, 5, 7, dtype=F64), _randn(gen, 5, 7, dtype=F64))),
         Case("x1000_and_x0.001", (_randn(gen, 4, 8) * 1000, _randn(gen, 4, 8) * 1e-3)),
     ]
 
 
 def _cosine_shape_cases(gen: torch.Generator) -> list[Case]:
+    dim0 = Case("dim0", (_randn(gen, 8, 3), _randn(gen, 8, 3)), {"dim": 0})
     return [
         Case("broadcast", (_randn(gen, 4, 1, 8), _randn(gen, 1, 5, 8))),
-        Case("dim0", (_randn(gen, 8, 3), _randn(gen, 8, 3)), {"dim": 0}),
+        dim0,
         Case("dim1_of_3d", (_randn(gen, 2, 8, 3), _randn(gen, 2, 8, 3)), {"dim": 1}),
+        # size 1 along dim in one input only: its length must be taken after broadcasting
+        Case("size1_along_dim", (_randn(gen, 4, 1), _randn(gen, 4, 8))),
+        Case("size1_along_dim_b", (_randn(gen, 4, 8, dtype=F64), _randn(gen, 4, 1, dtype=F64))),
+        Case("rank1_with_rank3", (_randn(gen, 8), _randn(gen, 2, 5, 8))),
+        *derive([dim0], ref.cosine_similarity, ranks=False),
     ]
 
 
@@ -160,9 +201,14 @@ def _cosine_zero_cases(gen: torch.Generator) -> list[Case]:
     b = _randn(gen, 4, 6)
     b[2] = 0.0
     b[1] = 0.0
+    rows = Case("rows", (_randn(gen, 3, 6, dtype=F64), _randn(gen, 3, 6, dtype=F64)))
     return [
         Case("zero_rows", (a, b)),
         Case("zero_1d", (torch.zeros(5), _randn(gen, 5))),
+        Case("zero_1d_second", (_randn(gen, 5), torch.zeros(5))),
+        Case("zero_broadcast_row", (torch.zeros(1, 6), _randn(gen, 3, 6))),
+        Case("zero_1d_with_rows", (_randn(gen, 3, 6), torch.zeros(6))),
+        *special_in_each_arg(rows, 0.0, index=1),  # a zero row in a, then in b (float64)
     ]
 
 
@@ -182,8 +228,18 @@ def _cos_ignores_dim(a, b, dim=-1, eps=1e-8):
     return ref.cosine_similarity(a, b, -1, eps)
 
 
+def _cos_norms_before_broadcast(a, b, dim=-1, eps=1e-8):
+    return (a * b).sum(dim) / (a.norm(dim=dim) * b.norm(dim=dim)).clamp_min(eps)
+
+
 COSINE_ORACLES = (
     Oracle("one_sided", _cos_one_sided, "只除以了 ‖a‖：余弦需要同时除以两个向量的长度。"),
+    Oracle(
+        "norms_before_broadcast",
+        _cos_norms_before_broadcast,
+        "长度是在广播之前算的：若一个输入在 dim 上的长度为 1，它会被广播成 d 个相同的数，"
+        "长度也要按广播后的向量算。先用 torch.broadcast_tensors 对齐 a、b。",
+    ),
     Oracle("squared_norms", _cos_squared, "分母用了平方和，少了开方（sqrt）：长度是 √(Σx²)。"),
     Oracle(
         "no_eps",
@@ -202,9 +258,12 @@ COSINE_ORACLES = (
 def _pairwise_cases(gen: torch.Generator) -> list[Case]:
     A = _randn(gen, 5, 6)
     A[3] = 0.0
+    base = Case("5x7", (A, _randn(gen, 7, 6) * 10))
     return [
-        Case("5x7", (A, _randn(gen, 7, 6) * 10)),
+        base,
         Case("float64_2x3", (_randn(gen, 2, 4, dtype=F64), _randn(gen, 3, 4, dtype=F64))),
+        # the zero row moved to B; one row in A or in B; d = 1 (A and B are (n, d) by contract)
+        *derive([base], ref.pairwise_cosine, ranks=False, swap=True, dtypes=()),
     ]
 
 
@@ -228,6 +287,13 @@ PAIRWISE_ORACLES = (
         "零向量的长度为 0，相除得到 NaN：按约定零向量的相似度为 0（长度用 max(‖x‖, eps)）。",
     ),
     Oracle(
+        "eps_on_A_only",
+        lambda A, B, eps=1e-8: (
+            (A / A.norm(dim=-1, keepdim=True).clamp_min(eps)) @ (B / B.norm(dim=-1, keepdim=True)).T
+        ),
+        "只给 A 的长度用了 max(‖x‖, eps)：B 里的零行长度为 0，相除得到 NaN。B 也要同样处理。",
+    ),
+    Oracle(
         "normalises_columns",
         lambda A, B, eps=1e-8: (
             (A / A.norm(dim=0, keepdim=True)) @ (B / B.norm(dim=0, keepdim=True)).T
@@ -242,11 +308,14 @@ PAIRWISE_ORACLES = (
 def _variance_cases(gen: torch.Generator) -> list[Case]:
     q64, k64 = _randn(gen, 50, 64), _randn(gen, 50, 64)
     q9, k9 = _randn(gen, 40, 9, dtype=F64), _randn(gen, 40, 9, dtype=F64)
+    scaled = Case("d9_scaled_f64", (q9, k9), {"scale": True})
     return [
         Case("d64_scaled", (q64, k64), {"scale": True}),
         Case("d64_raw", (q64, k64), {"scale": False}),
-        Case("d9_scaled_f64", (q9, k9), {"scale": True}),
+        scaled,
         Case("d9_default", (q9, k9)),
+        # d = 1 (√1 = 1: scaling changes nothing); n = 1 has no sample variance (dropped)
+        *derive([scaled], ref.dot_product_variance, per_arg=False, ranks=False),
     ]
 
 
@@ -302,9 +371,15 @@ def _qkv(gen: torch.Generator, *batch: int, dtype=torch.float32, scale: float = 
 
 
 def _attention_value_cases(gen: torch.Generator) -> list[Case]:
+    two_d, heads = Case("2d", _qkv(gen)), Case("batched_heads", _qkv(gen, 2, 3))
+    q, k, v = _qkv(gen, 2)
     return [
-        Case("2d", _qkv(gen)),
-        Case("batched_heads", _qkv(gen, 2, 3)),
+        two_d,
+        heads,
+        Case("one_query", (q[:, :1], k, v)),
+        Case("one_key", (q, k[:, :1], v[:, :1])),
+        # d = dv = 1, one query with one key, a batch of one (q, k, v share leading dims)
+        *derive([two_d, heads], ref.scaled_dot_product_attention, per_arg=False, ranks=False),
         Case("float64", _qkv(gen, 2, dtype=F64)),
         # scores ~1e4: exp overflows unless the softmax subtracts the row max (float64, so
         # that correct implementations agree to 1e-5 however they order the arithmetic)
@@ -329,6 +404,12 @@ def _attention_mask_cases(gen: torch.Generator) -> list[Case]:
     offset_causal = torch.ones(5, 7, dtype=torch.bool).tril(diagonal=2)  # non-square, shifted
     batch_mask = torch.rand(2, 1, 7, generator=gen) < 0.7
     batch_mask[..., 0] = True
+    padding = Case(
+        "per_batch_key_padding",
+        (q2, k2, v2),
+        {"mask": batch_mask},
+        graded=_graded_rows(batch_mask.expand(2, 5, 7), (2, 5, 4)),
+    )
     return [
         Case("random_mask", (q, k, v), {"mask": mask}, graded=_graded_rows(mask, out_shape)),
         Case(
@@ -337,17 +418,19 @@ def _attention_mask_cases(gen: torch.Generator) -> list[Case]:
             {"mask": offset_causal},
             graded=_graded_rows(offset_causal, (2, 5, 4)),
         ),
-        Case(
-            "per_batch_key_padding",
-            (q2, k2, v2),
-            {"mask": batch_mask},
-            graded=_graded_rows(batch_mask.expand(2, 5, 7), (2, 5, 4)),
-        ),
+        padding,
+        *as_dtype(padding, F64),
     ]
 
 
 def _attention_grad_cases(gen: torch.Generator) -> list[Case]:
-    return [Case("grads_qkv", _qkv(gen, 2), grad=(0, 1, 2))]
+    q, k, v = _qkv(gen, 2, dtype=F64)
+    mask = torch.ones(5, 7, dtype=torch.bool).tril(diagonal=1)  # every row keeps a key
+    return [
+        Case("grads_qkv", _qkv(gen, 2), grad=(0, 1, 2)),
+        Case("grads_f64_one_query", (q[:, :1], k, v), grad=(0, 1, 2)),
+        Case("grads_f64_mask", (q, k, v), {"mask": mask}, grad=(0, 1, 2)),
+    ]
 
 
 def _attn(q, k, v, mask, scale: float, softmax_dim: int = -1, fill=float("-inf")):
@@ -452,6 +535,7 @@ def _retrieve_cases(gen: torch.Generator) -> list[Case]:
         Case("single_query_k3", (_randn(gen, 6), corpus, 3)),
         Case("batch_queries_k5", (_randn(gen, 4, 6) * 50, corpus, 5)),
         Case("k1", (_randn(gen, 6), corpus, 1)),
+        Case("batch_of_one_f64", (_randn(gen, 1, 6, dtype=F64), corpus.double(), 4)),
     ]
 
 
@@ -460,6 +544,7 @@ def _retrieve_large_k_cases(gen: torch.Generator) -> list[Case]:
     return [
         Case("k_equals_n", (_randn(gen, 4), corpus, 6)),
         Case("k_greater_than_n", (_randn(gen, 2, 4), corpus, 20)),
+        Case("corpus_of_one_f64", (_randn(gen, 3, 4, dtype=F64), corpus[:1].double(), 2)),
     ]
 
 
@@ -514,6 +599,7 @@ CHECKS = (
         ref.angle_between,
         atol=1e-5,
         oracles=ANGLE_ORACLES,
+        nan_causes=ANGLE_NAN_CAUSES,
     ),
     Check(
         "L-2/cosine_similarity/values",
@@ -554,6 +640,7 @@ CHECKS = (
         ref.pairwise_cosine,
         forbidden=COSINE_FORBIDDEN,
         oracles=PAIRWISE_ORACLES,
+        waivers={"ranks": "A is (n, d) and B is (m, d) by contract: both 2-D"},
     ),
     Check(
         "L-2/dot_product_variance/values",
@@ -563,6 +650,7 @@ CHECKS = (
         _variance_cases,
         ref.dot_product_variance,
         oracles=VARIANCE_ORACLES,
+        waivers={"ranks": "q and k are both (n, d) by contract"},
     ),
     Check(
         "L-2/scaled_dot_product_attention/values",
@@ -573,6 +661,10 @@ CHECKS = (
         ref.scaled_dot_product_attention,
         forbidden=ATTENTION_FORBIDDEN,
         oracles=ATTENTION_ORACLES,
+        waivers={
+            "ranks": "q, k, v share their leading dims by contract; masks of other "
+            "ranks broadcast in the mask check"
+        },
     ),
     Check(
         "L-2/scaled_dot_product_attention/mask",

@@ -72,6 +72,17 @@ def dot__cumsum_last(a: Tensor, b: Tensor) -> Tensor:
     return torch.cumsum(torch.mul(a, b), dim=-1)[..., -1]
 
 
+def dot__sum_over_rank_of_a(a: Tensor, b: Tensor) -> Tensor:
+    return (a * b).sum(dim=a.dim() - 1)
+
+
+def dot__float64_accumulator(a: Tensor, b: Tensor) -> Tensor:
+    out = torch.zeros(torch.broadcast_shapes(a.shape, b.shape)[:-1], dtype=torch.float64)
+    for i in range(a.shape[-1]):
+        out += a[..., i] * b[..., i]
+    return out
+
+
 # ---- angle_between --------------------------------------------------------------------------
 
 
@@ -110,6 +121,12 @@ def angle_between__normalise_first(a: Tensor, b: Tensor) -> Tensor:
     return torch.acos(torch.clamp((ua * ub).sum(dim=-1), min=-1.0, max=1.0))
 
 
+def angle_between__normalise_first_no_clamp(a: Tensor, b: Tensor) -> Tensor:
+    ua = a / a.norm(dim=-1, keepdim=True)
+    ub = b / b.norm(dim=-1, keepdim=True)
+    return torch.arccos((ua * ub).sum(dim=-1))
+
+
 # ---- cosine_similarity ------------------------------------------------------------------------
 # Forbidden: F.cosine_similarity, torch.cosine_similarity, nn.CosineSimilarity.
 
@@ -134,9 +151,16 @@ def cosine_similarity__normalise_first_no_eps(
     return (a * b).sum(dim=dim)
 
 
+def cosine_similarity__norms_before_broadcast(
+    a: Tensor, b: Tensor, dim: int = -1, eps: float = 1e-8
+) -> Tensor:
+    return (a * b).sum(dim) / (a.norm(dim=dim) * b.norm(dim=dim)).clamp_min(eps)
+
+
 def cosine_similarity__ignores_dim(
     a: Tensor, b: Tensor, dim: int = -1, eps: float = 1e-8
 ) -> Tensor:
+    a, b = torch.broadcast_tensors(a, b)
     num = (a * b).sum(-1)
     return num / (a.norm(dim=-1) * b.norm(dim=-1)).clamp_min(eps)
 
@@ -159,7 +183,7 @@ def cosine_similarity__uses_builtin(
     return F.cosine_similarity(a, b, dim=dim, eps=eps)
 
 
-def cosine_similarity__normalise_then_multiply(
+def cosine_similarity__normalise_before_broadcast(
     a: Tensor, b: Tensor, dim: int = -1, eps: float = 1e-8
 ) -> Tensor:
     a_len = torch.sqrt((a * a).sum(dim=dim, keepdim=True))
@@ -170,6 +194,8 @@ def cosine_similarity__normalise_then_multiply(
 
 
 def cosine_similarity__where_zero(a: Tensor, b: Tensor, dim: int = -1, eps: float = 1e-8) -> Tensor:
+    shape = torch.broadcast_shapes(a.shape, b.shape)
+    a, b = a.expand(shape), b.expand(shape)
     num = torch.sum(a * b, dim=dim)
     den = torch.linalg.vector_norm(a, dim=dim) * torch.linalg.vector_norm(b, dim=dim)
     return torch.where(den > eps, num / den, torch.zeros_like(num))
@@ -178,6 +204,7 @@ def cosine_similarity__where_zero(a: Tensor, b: Tensor, dim: int = -1, eps: floa
 def cosine_similarity__f_normalize(
     a: Tensor, b: Tensor, dim: int = -1, eps: float = 1e-8
 ) -> Tensor:
+    a, b = torch.broadcast_tensors(a, b)
     return (F.normalize(a, dim=dim) * F.normalize(b, dim=dim)).sum(dim=dim)
 
 
@@ -200,6 +227,12 @@ def pairwise_cosine__raw_dot(A: Tensor, B: Tensor, eps: float = 1e-8) -> Tensor:
 
 def pairwise_cosine__nan_on_zero_row(A: Tensor, B: Tensor, eps: float = 1e-8) -> Tensor:
     return (A / A.norm(dim=1, keepdim=True)) @ (B / B.norm(dim=1, keepdim=True)).T
+
+
+def pairwise_cosine__eps_on_A_only(A: Tensor, B: Tensor, eps: float = 1e-8) -> Tensor:
+    A_unit = A / A.norm(dim=-1, keepdim=True).clamp_min(eps)
+    B_unit = B / B.norm(dim=-1, keepdim=True)
+    return A_unit @ B_unit.T
 
 
 def pairwise_cosine__normalises_columns(A: Tensor, B: Tensor, eps: float = 1e-8) -> Tensor:
@@ -566,6 +599,20 @@ MUTANTS = (
     ),
     Mutant("dot", dot__matmul_operator, False, "", "forbidden shortcut: @ on unsqueezed vectors"),
     Mutant("dot", dot__linalg_matmul, False, "", "forbidden shortcut: torch.linalg.matmul"),
+    Mutant(
+        "dot",
+        dot__sum_over_rank_of_a,
+        False,
+        "rank_of_a",
+        "sums over dim a.dim() - 1: wrong when a is (d,) and b is (n, d) (issue 7)",
+    ),
+    Mutant(
+        "dot",
+        dot__float64_accumulator,
+        False,
+        "float64",
+        "accumulates in float64 and returns float64 for float32 inputs (issue 7)",
+    ),
     Mutant("dot", dot__loop_over_last_dim, True, why="loop over the last dim with a[..., i]"),
     Mutant("dot", dot__cumsum_last, True, why="last entry of a cumulative sum"),
     # angle_between
@@ -577,6 +624,13 @@ MUTANTS = (
         "arccos of an unclamped cosine: NaN for (anti)parallel vectors",
     ),
     Mutant("angle_between", angle_between__degrees, False, "degrees", "degrees, not radians"),
+    Mutant(
+        "angle_between",
+        angle_between__normalise_first_no_clamp,
+        False,
+        "no_clamp",
+        "normalise first, arccos without clamp: NaN elsewhere than the oracle's (issue 7)",
+    ),
     Mutant(
         "angle_between",
         angle_between__no_normalise,
@@ -632,6 +686,13 @@ MUTANTS = (
     ),
     Mutant(
         "cosine_similarity",
+        cosine_similarity__norms_before_broadcast,
+        False,
+        "norms_before_broadcast",
+        "norms before broadcasting: wrong when one input has size 1 along dim (issue 7)",
+    ),
+    Mutant(
+        "cosine_similarity",
         cosine_similarity__ignores_dim,
         False,
         "ignores_dim",
@@ -654,9 +715,11 @@ MUTANTS = (
     ),
     Mutant(
         "cosine_similarity",
-        cosine_similarity__normalise_then_multiply,
-        True,
-        why="manual normalise-then-multiply, eps per vector",
+        cosine_similarity__normalise_before_broadcast,
+        False,
+        "norms_before_broadcast",
+        "normalises each input before broadcasting (eps per vector): wrong when one input "
+        "has size 1 along dim (a 'correct' alternative until issue 7's size-1 cases)",
     ),
     Mutant(
         "cosine_similarity",
@@ -679,6 +742,13 @@ MUTANTS = (
         "returns (m, n): B rows against A rows",
     ),
     Mutant("pairwise_cosine", pairwise_cosine__one_sided, False, "one_sided", "normalises A only"),
+    Mutant(
+        "pairwise_cosine",
+        pairwise_cosine__eps_on_A_only,
+        False,
+        "eps_on_A_only",
+        "clamps the norms of A but not of B: NaN for a zero row in B (issue 7)",
+    ),
     Mutant("pairwise_cosine", pairwise_cosine__raw_dot, False, "raw_dot", "raw dot products"),
     Mutant(
         "pairwise_cosine",
