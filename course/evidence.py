@@ -65,6 +65,15 @@ def _resolve(dotted: str) -> tuple[Any, str]:
     raise ValueError(f"cannot resolve {dotted!r}")
 
 
+def globals_of(fn: Any) -> dict | None:
+    """The notebook globals a student's function (or class, via its methods) looks names up in."""
+    found = getattr(fn, "__globals__", None)
+    if found is None and isinstance(fn, type):  # a class: its forward (or __init__) function
+        method = getattr(fn, "forward", None) or getattr(fn, "__init__", None)
+        found = getattr(method, "__globals__", None)
+    return found if isinstance(found, dict) else None
+
+
 class _ForbidMode(TorchFunctionMode):
     """Catches forbidden torch functions however they are reached (aliases, torch._C, `@`)."""
 
@@ -105,7 +114,7 @@ def forbid(names: list[str], fn: Callable | None = None) -> Iterator[None]:
             owner, attr = _resolve(dotted)
             saved.append((owner, attr, original))
             setattr(owner, attr, blocker(name))
-        student_globals = getattr(fn, "__globals__", None)
+        student_globals = globals_of(fn)
         if isinstance(student_globals, dict):
             for key, value in list(student_globals.items()):
                 for name, original in originals:
@@ -174,8 +183,7 @@ def run_case(fn: Callable, case: dict) -> dict:
     With case["build"], `fn` is a class: the instance built by `build_module` is called.
     """
     args = [
-        a.detach().clone() if isinstance(a, torch.Tensor) else _materialise(a)
-        for a in case["args"]
+        a.detach().clone() if isinstance(a, torch.Tensor) else _materialise(a) for a in case["args"]
     ]
     kwargs = {
         k: v.detach().clone() if isinstance(v, torch.Tensor) else _materialise(v)
@@ -213,7 +221,7 @@ def trace_calls(names: list[str], fn: Callable | None) -> Iterator[set[str]]:
     `fn` itself is never wrapped (recursion is not a dependency).
     """
     called: set[str] = set()
-    student_globals = getattr(fn, "__globals__", None)
+    student_globals = globals_of(fn)
     saved: list[tuple[str, Any]] = []
     if isinstance(student_globals, dict) and names:
         targets = {}

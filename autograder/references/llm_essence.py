@@ -10,7 +10,7 @@ source/l4_llm_essence/L0-llm-model-essence.ipynb:
   (a one-hot on the first maximal logit);
 * causal masks are bool, True where query i may attend to key j (j <= i);
 * linear weights are stored like nn.Linear, (out, in): y = x @ W.T;
-* the Transformer block is TinyGPT's pre-norm block (course/tinygpt.py).
+* the Transformer block is TinyGPT's pre-norm block (course/tinygpt.py), written out.
 """
 
 from __future__ import annotations
@@ -18,9 +18,8 @@ from __future__ import annotations
 import math
 
 import torch
-from torch import Tensor
-
-from course.tinygpt import Block, TinyGPTConfig
+import torch.nn.functional as F  # noqa: N812
+from torch import Tensor, nn
 
 # ---- L0-1 P(next | context) -------------------------------------------------------------
 
@@ -129,24 +128,43 @@ def layer_norm(x: Tensor, weight: Tensor, bias: Tensor, eps: float = 1e-5) -> Te
     return (x - mean) / torch.sqrt(var + eps) * weight + bias
 
 
-class TransformerBlock(Block):
-    """TinyGPT's own pre-norm block (course.tinygpt.Block) under the exercise's signature.
+class TransformerBlock(nn.Module):
+    """TinyGPT's pre-norm block written out: (B, T, D) -> (B, T, D), causal.
 
-    Parameter names: ln1.weight, ln1.bias, attn.{q,k,v,out}_proj.weight, ln2.weight,
-    ln2.bias, mlp.fc.weight, mlp.proj.weight. forward: x (B, T, D) -> (B, T, D), causal.
+    x = x + MHA(LN1(x)); x = x + proj(GELU(fc(LN2(x)))). Parameter names and shapes are those
+    of course.tinygpt.Block (ln1.weight, ln1.bias, attn.{q,k,v,out}_proj.weight, ln2.weight,
+    ln2.bias, mlp.fc.weight, mlp.proj.weight), so a Block's state_dict loads into it; the tests
+    check that it reproduces Block's outputs.
     """
 
     def __init__(self, d_model: int, n_heads: int, mlp_ratio: int = 4, eps: float = 1e-5):
-        config = TinyGPTConfig(
-            vocab_size=1,
-            block_size=1,
-            d_model=d_model,
-            n_layers=1,
-            n_heads=n_heads,
-            mlp_ratio=mlp_ratio,
-            norm_eps=eps,
+        super().__init__()
+        self.n_heads, self.eps = n_heads, eps
+        self.ln1, self.ln2 = nn.Module(), nn.Module()
+        for ln in (self.ln1, self.ln2):
+            ln.weight = nn.Parameter(torch.ones(d_model))
+            ln.bias = nn.Parameter(torch.zeros(d_model))
+        self.attn = nn.Module()
+        for name in ("q_proj", "k_proj", "v_proj", "out_proj"):
+            setattr(self.attn, name, nn.Linear(d_model, d_model, bias=False))
+        self.mlp = nn.Module()
+        self.mlp.fc = nn.Linear(d_model, mlp_ratio * d_model, bias=False)
+        self.mlp.proj = nn.Linear(mlp_ratio * d_model, d_model, bias=False)
+
+    def forward(self, x: Tensor) -> Tensor:
+        a = self.attn
+        h = layer_norm(x, self.ln1.weight, self.ln1.bias, self.eps)
+        x = x + multi_head_attention(
+            h,
+            a.q_proj.weight,
+            a.k_proj.weight,
+            a.v_proj.weight,
+            a.out_proj.weight,
+            self.n_heads,
+            causal_mask(x.shape[-2]),
         )
-        super().__init__(config)
+        h = layer_norm(x, self.ln2.weight, self.ln2.bias, self.eps)
+        return x + self.mlp.proj(F.gelu(self.mlp.fc(h)))
 
 
 # ---- L0-3 parameters ----------------------------------------------------------------------
