@@ -34,6 +34,8 @@ DEMO_MUTANTS = (
     "top_k_retrieve__ascending",
     "scaled_dot_product_attention__fill_minus_1e9_manual_softmax",
     "dot__sum_over_rank_of_a",  # one bug, several cells: the later hints name `dot` first
+    # L0: heads split without a transpose; the TransformerBlock that calls it fails too
+    "multi_head_attention__view_without_transpose",
 )
 
 NOISE = (

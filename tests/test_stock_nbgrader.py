@@ -23,13 +23,19 @@ from autograder.demo import model_answer
 from autograder.mutants import all_mutants
 from autograder.release import nbgrader_config, release_assignments
 
-SLUG, NAME = "l2_dot_product", "L-2-dot-product-similarity"
+# (assignment, notebook, a wrong mutant, full score, score with the mutant)
+LEVELS = {
+    "L-2": ("l2_dot_product", "L-2-dot-product-similarity", "cosine_similarity__one_sided", 20, 15),
+    # the two text_logprob grade cells (1 + 1 points) fail
+    "L0": ("l4_llm_essence", "L0-llm-model-essence", "text_logprob__no_shift", 33, 31),
+}
 # nbgrader's own autograde trips SQLAlchemy's autoflush warning; not ours to fix
 pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
 
 
-@pytest.fixture(scope="module")
-def course(tmp_path_factory):
+@pytest.fixture(scope="module", params=list(LEVELS))
+def course(request, tmp_path_factory):
+    SLUG, NAME, mutant_name, _, _ = LEVELS[request.param]
     root = tmp_path_factory.mktemp("stock")
     shutil.copytree(ROOT / "source" / SLUG, root / "source" / SLUG)
     db_url = f"sqlite:///{root / 'gradebook.db'}"
@@ -39,9 +45,9 @@ def course(tmp_path_factory):
         read(root / "release" / SLUG / f"{NAME}.ipynb"),
     )
     wrong = copy.deepcopy(answer)
-    mutant = next(m for m in all_mutants() if m.name == "cosine_similarity__one_sided")
+    mutant = next(m for m in all_mutants() if m.name == mutant_name)
     for cell in wrong.cells:
-        if nbgrader_meta(cell).get("grade_id") == "cosine_similarity":
+        if nbgrader_meta(cell).get("grade_id") == mutant.function:
             cell.source = mutant.source()
     for student, nb in (("right", answer), ("wrong", wrong)):
         folder = root / "submitted" / student / SLUG
@@ -55,22 +61,26 @@ def course(tmp_path_factory):
             gb.update_or_create_student(student)
         result = api.autograde(SLUG, student)
         assert result["success"], result.get("log")
-    return root, db_url
+    return root, db_url, request.param
 
 
 def test_stock_autograde_scores(course):
-    _, db_url = course
+    _, db_url, level = course
+    SLUG, _, _, full, with_mutant = LEVELS[level]
     with Gradebook(db_url) as gb:
         right = gb.find_submission(SLUG, "right").score
         wrong = gb.find_submission(SLUG, "wrong").score
-    assert right == 20
-    assert wrong == 15  # the three cosine grade cells (2 + 2 + 1 points) fail
+    assert right == full
+    assert wrong == with_mutant  # L-2: the three cosine grade cells (2 + 2 + 1 points) fail
 
 
 def test_stock_validate(course):
-    root, _ = course
+    root, _, level = course
+    if level != "L-2":
+        pytest.skip("validate is the same code path for every level; L-2 covers it cheaply")
+    SLUG, NAME, _, _, _ = LEVELS[level]
     validator = Validator()
     good = validator.validate(str(root / "submitted" / "right" / SLUG / f"{NAME}.ipynb"))
     assert not good.get("failed") and not good.get("changed")
     bad = validator.validate(str(root / "submitted" / "wrong" / SLUG / f"{NAME}.ipynb"))
-    assert bad.get("failed"), "the visible cosine test should fail for a one-sided cosine"
+    assert bad.get("failed"), "the visible test of the mutated function should fail"
