@@ -246,8 +246,11 @@ class Check:
     def _error_reason(self, case: Case, error: str) -> str:
         """One line: the exception and the case's inputs (shapes and dtypes)."""
         try:
-            names = list(inspect.signature(self.reference).parameters)
-        except (TypeError, ValueError):
+            if case.build is None:
+                names = list(inspect.signature(self.reference).parameters)
+            else:  # a class: the case's args go to forward(self, ...)
+                names = list(inspect.signature(self.reference.forward).parameters)[1:]
+        except (TypeError, ValueError, AttributeError):
             names = []
         inputs = describe_inputs(case.args, case.kwargs, names)
         if error_type(error) == "NotImplementedError":

@@ -18,9 +18,10 @@ from dataclasses import asdict, dataclass
 
 import torch
 
-from autograder.check import Case, Check, Failure, Oracle, Verdict, _well_formed
+from autograder.check import Case, Check, Failure, Oracle, Verdict, _calls, _well_formed
 from autograder.references import llm_essence as ref
 from course.evidence import GENERATOR_SEED
+from course.explain import explain_error
 
 F64 = torch.float64
 
@@ -473,12 +474,21 @@ class SamplingCheck(Check):
             failure = Failure("*", "评分证据不完整或不属于本题 (evidence missing or malformed)")
             return Verdict(self.id, self.title, 0.0, self.points, (failure,))
         results = record["results"]
+        watch = self.spec(cases)["watch"]
         failures: list[Failure] = []
+        calls: set[str] = set()
+        first_error = ""
         samples: dict[str, torch.Tensor] = {}
         for case, got in zip(cases, results, strict=True):
             reason, ids = _sample_reason(case, got, self.probs)
             if reason:
+                if (
+                    isinstance(got, dict) and got.get("ok") is False
+                ):  # it raised: say what and where
+                    first_error = first_error or str(got.get("error", ""))
+                    reason = self._error_reason(case, str(got.get("error", "")))
                 failures.append(Failure(case.name, reason))
+                calls |= _calls(got, watch)
             elif ids is not None:
                 samples[case.name] = ids
         for a, b in self.same:
@@ -499,8 +509,9 @@ class SamplingCheck(Check):
                     )
                 )
         if not failures:
-            return Verdict(self.id, self.title, self.points, self.points)
+            return Verdict(self.id, self.title, self.points, self.points, function=self.function)
         oracle = self._sampling_oracle(cases, results)
+        advice = explain_error(first_error, self.function) if first_error and not oracle else ""
         return Verdict(
             self.id,
             self.title,
@@ -509,6 +520,9 @@ class SamplingCheck(Check):
             tuple(failures),
             hint=oracle.hint if oracle else "",
             oracle=oracle.name if oracle else "",
+            advice=advice,
+            function=self.function,
+            calls=tuple(sorted(calls)),
         )
 
     def _sampling_oracle(self, cases: list[Case], results: list) -> Oracle | None:
