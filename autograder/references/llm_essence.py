@@ -128,7 +128,7 @@ def layer_norm(x: Tensor, weight: Tensor, bias: Tensor, eps: float = 1e-5) -> Te
     return (x - mean) / torch.sqrt(var + eps) * weight + bias
 
 
-class TransformerBlock(nn.Module):
+class TransformerBlock(torch.nn.Module):
     """TinyGPT's pre-norm block written out: (B, T, D) -> (B, T, D), causal.
 
     x = x + MHA(LN1(x)); x = x + proj(GELU(fc(LN2(x)))). Parameter names and shapes are those
