@@ -21,6 +21,10 @@ import torch
 import torch.nn.functional as F  # noqa: N812
 from torch import Tensor, nn
 
+OptionalInt = int | None
+OptionalFloat = float | None
+OptionalGenerator = torch.Generator | None
+
 # ---- L0-1 P(next | context) -------------------------------------------------------------
 
 
@@ -34,8 +38,8 @@ def softmax(x: Tensor, dim: int = -1) -> Tensor:
 def next_token_probs(
     logits: Tensor,
     temperature: float = 1.0,
-    top_k: int | None = None,
-    top_p: float | None = None,
+    top_k: OptionalInt = None,
+    top_p: OptionalFloat = None,
 ) -> Tensor:
     """logits (..., V) -> the sampling distribution (..., V), same dtype; rows sum to 1.
 
@@ -69,14 +73,14 @@ def next_token_probs(
 def sample_next(
     logits: Tensor,
     temperature: float = 1.0,
-    top_k: int | None = None,
-    top_p: float | None = None,
-    generator: torch.Generator | None = None,
+    top_k: OptionalInt = None,
+    top_p: OptionalFloat = None,
+    generator: OptionalGenerator = None,
 ) -> Tensor:
     """logits (..., V) -> int64 token ids (...): greedy at temperature 0, else one sample
     per row from next_token_probs, drawn with `generator` (reproducible when seeded)."""
     if temperature == 0:
-        return logits.argmax(dim=-1)
+        return logits.argmax(-1)  # greedy
     probs = next_token_probs(logits, temperature, top_k, top_p)
     flat = probs.reshape(-1, probs.shape[-1]).to(torch.float64)
     ids = torch.multinomial(flat, 1, generator=generator).squeeze(-1)
