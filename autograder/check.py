@@ -52,6 +52,7 @@ class Case:
     grad: tuple[int, ...] = ()  # positional args whose gradient is compared
     graded: torch.Tensor | None = None  # bool mask over output elements that count (judge-only)
     raises: str = ""  # the call must raise this exception type, e.g. "ValueError" (so must the ref)
+    build: dict | None = None  # fn is an nn.Module class: how to build it (course.evidence)
 
 
 @dataclass(frozen=True)
@@ -199,6 +200,7 @@ class Check:
                     "args": list(c.args),
                     "kwargs": dict(c.kwargs),
                     "grad": list(c.grad),
+                    **({"build": c.build} if c.build is not None else {}),
                 }
                 for c in cases
             ],
@@ -250,8 +252,11 @@ class Check:
     def _error_reason(self, case: Case, error: str) -> str:
         """One line: the exception and the case's inputs (shapes and dtypes)."""
         try:
-            names = list(inspect.signature(self.reference).parameters)
-        except (TypeError, ValueError):
+            if case.build is None:
+                names = list(inspect.signature(self.reference).parameters)
+            else:  # a class: the case's args go to forward(self, ...)
+                names = list(inspect.signature(self.reference.forward).parameters)[1:]
+        except (TypeError, ValueError, AttributeError):
             names = []
         inputs = describe_inputs(case.args, case.kwargs, names)
         if error_type(error) == "NotImplementedError":

@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from autograder import checks
 from autograder.check import Verdict, link_dependencies
+from course.evidence import globals_of
 
 # The exact shape of a hidden call; the grading engine parses grade cells with it.
 HIDDEN_CALL = re.compile(
@@ -37,7 +38,7 @@ def check(check_id: str, fn: Callable) -> None:
 def _called_verdicts(check_id: str, fn: Callable, called: tuple[str, ...]) -> list[Verdict]:
     """Run the own checks of each graded function `fn` called (same level, in this kernel)."""
     level = check_id.split("/", 1)[0]
-    namespace = getattr(fn, "__globals__", {})
+    namespace = globals_of(fn) or {}  # a class (TransformerBlock) via its methods
     verdicts = []
     for name in called:
         helper = namespace.get(name)

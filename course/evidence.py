@@ -66,6 +66,15 @@ def _resolve(dotted: str) -> tuple[Any, str]:
     raise ValueError(f"cannot resolve {dotted!r}")
 
 
+def globals_of(fn: Any) -> dict | None:
+    """The notebook globals a student's function (or class, via its methods) looks names up in."""
+    found = getattr(fn, "__globals__", None)
+    if found is None and isinstance(fn, type):  # a class: its forward (or __init__) function
+        method = getattr(fn, "forward", None) or getattr(fn, "__init__", None)
+        found = getattr(method, "__globals__", None)
+    return found if isinstance(found, dict) else None
+
+
 class _ForbidMode(TorchFunctionMode):
     """Catches forbidden torch functions however they are reached (aliases, torch._C, `@`)."""
 
@@ -106,7 +115,7 @@ def forbid(names: list[str], fn: Callable | None = None) -> Iterator[None]:
             owner, attr = _resolve(dotted)
             saved.append((owner, attr, original))
             setattr(owner, attr, blocker(name))
-        student_globals = getattr(fn, "__globals__", None)
+        student_globals = globals_of(fn)
         if isinstance(student_globals, dict):
             for key, value in list(student_globals.items()):
                 for name, original in originals:
@@ -144,11 +153,41 @@ def _grad_weights(shape: torch.Size, dtype: torch.dtype) -> torch.Tensor:
     return torch.randn(shape, generator=gen, dtype=torch.float64).to(dtype)
 
 
+GENERATOR_SEED = "__generator_seed__"  # {"__generator_seed__": s} stands for a seeded Generator
+
+
+def _materialise(value: Any) -> Any:
+    """Plain stand-ins -> objects: {"__generator_seed__": s} -> torch.Generator seeded with s."""
+    if isinstance(value, dict) and set(value) == {GENERATOR_SEED}:
+        return torch.Generator().manual_seed(int(value[GENERATOR_SEED]))
+    return value
+
+
+def build_module(cls: Callable, build: dict) -> Any:
+    """A case that grades an nn.Module class: construct, load the given state, eval mode.
+
+    build = {"args": [...], "kwargs": {...}, "state_dict": {name: tensor}, "dtype": "float64"}
+    (all keys optional). The state is loaded with strict=True, so parameter names must match.
+    """
+    module = cls(*build.get("args", []), **build.get("kwargs", {}))
+    if "dtype" in build:
+        module = module.to(getattr(torch, build["dtype"]))
+    state = {k: v.detach().clone() for k, v in build.get("state_dict", {}).items()}
+    if state:
+        module.load_state_dict(state, strict=True)
+    return module.eval()
+
+
 def run_case(fn: Callable, case: dict) -> dict:
-    """Call `fn` on one case; return {"ok": True, "value": ..., "grads": [...]} or an error."""
-    args = [a.detach().clone() if isinstance(a, torch.Tensor) else a for a in case["args"]]
+    """Call `fn` on one case; return {"ok": True, "value": ..., "grads": [...]} or an error.
+
+    With case["build"], `fn` is a class: the instance built by `build_module` is called.
+    """
+    args = [
+        a.detach().clone() if isinstance(a, torch.Tensor) else _materialise(a) for a in case["args"]
+    ]
     kwargs = {
-        k: v.detach().clone() if isinstance(v, torch.Tensor) else v
+        k: v.detach().clone() if isinstance(v, torch.Tensor) else _materialise(v)
         for k, v in case.get("kwargs", {}).items()
     }
     grad_idx = list(case.get("grad", []))
@@ -156,7 +195,8 @@ def run_case(fn: Callable, case: dict) -> dict:
         args[i] = args[i].requires_grad_(True)
     try:
         with torch.enable_grad() if grad_idx else torch.no_grad():
-            out = fn(*args, **kwargs)
+            target = build_module(fn, case["build"]) if "build" in case else fn
+            out = target(*args, **kwargs)
             grads: list = []
             if grad_idx:
                 if not isinstance(out, torch.Tensor) or not out.requires_grad:
@@ -182,7 +222,7 @@ def trace_calls(names: list[str], fn: Callable | None) -> Iterator[set[str]]:
     `fn` itself is never wrapped (recursion is not a dependency).
     """
     called: set[str] = set()
-    student_globals = getattr(fn, "__globals__", None)
+    student_globals = globals_of(fn)
     saved: list[tuple[str, Any]] = []
     if isinstance(student_globals, dict) and names:
         targets = {}

@@ -26,6 +26,13 @@ __all__ = ["describe_inputs", "error_type", "explain_error", "is_unimplemented"]
 _RULES: tuple[tuple[str, str, str], ...] = (
     (
         "RuntimeError",
+        r"Error\(s\) in loading state_dict",
+        "载入权重失败：参数的名字或形状与给定的 state_dict 不一致。保留练习给出的 __init__"
+        "（参数名与 TinyGPT 的 Block 相同：ln1.weight、attn.q_proj.weight、mlp.fc.weight 等），"
+        "不要另加参数或持久的 buffer。",
+    ),
+    (
+        "RuntimeError",
         r"selected index k out of range|k \(\d+\) is too big|out of range for",
         "k 超过了那一维的长度：例如 topk 的 k 大于条数 n 时，要先取 min(k, n)。",
     ),

@@ -118,8 +118,8 @@ def test_correct_mutant_keeps_full_points(mutant: Mutant) -> None:
 def test_source_is_a_solution_cell(mutant: Mutant) -> None:
     """source() defines the student function, compiles, and needs only the notebook globals."""
     src = mutant.source()
-    assert f"def {mutant.function}(" in src
-    assert f"def {mutant.name}(" not in src
+    assert f"def {mutant.function}(" in src or f"class {mutant.function}(" in src
+    assert f"def {mutant.name}(" not in src and f"class {mutant.name}(" not in src
     namespace = dict(NOTEBOOK_GLOBALS)
     exec(compile(src, f"<mutant {mutant.name}>", "exec"), namespace)
     pasted = namespace[mutant.function]

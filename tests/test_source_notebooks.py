@@ -53,7 +53,8 @@ def test_nbgrader_metadata(path):
             assert len(defs) == 1 and defs[0].name == gid, "one graded function per cell"
             assert ast.get_docstring(defs[0]), f"{gid} needs a docstring"
             head = cell.source.split("### BEGIN SOLUTION")[0]
-            assert f"def {gid}(" in head and '"""' in head, "signature and docstring stay visible"
+            signature = f"def {gid}(" in head or f"class {gid}(" in head  # a function or a class
+            assert signature and '"""' in head, "signature and docstring stay visible"
         if meta.get("grade"):
             assert meta.get("locked") and meta.get("points", 0) > 0
 

@@ -37,6 +37,8 @@ LEVELS = (
         19,
         15,
     ),
+    # the two text_logprob grade cells (1 + 1 points) fail
+    ("l4_llm_essence", "L0-llm-model-essence", "text_logprob__no_shift", 33, 31),
 )
 # nbgrader's own autograde trips SQLAlchemy's autoflush warning; not ours to fix
 pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")

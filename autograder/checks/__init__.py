@@ -9,9 +9,15 @@ from __future__ import annotations
 import functools
 
 from autograder.check import Check
-from autograder.checks import dot_product, math_foundations, pretrain_finetune, representation
+from autograder.checks import (
+    dot_product,
+    llm_essence,
+    math_foundations,
+    pretrain_finetune,
+    representation,
+)
 
-MODULES = (math_foundations, dot_product, representation, pretrain_finetune)
+MODULES = (math_foundations, dot_product, representation, llm_essence, pretrain_finetune)
 
 
 @functools.cache

@@ -35,18 +35,29 @@ class Mutant:
 
     def source(self) -> str:
         """The mutant's code renamed to the student function, ready for a solution cell."""
-        code = textwrap.dedent(inspect.getsource(self.fn))
+        # generated mutants (e.g. whole classes from a template) carry their own source
+        code = getattr(self.fn, "__mutant_source__", None) or inspect.getsource(self.fn)
         return re.sub(
-            rf"\bdef {re.escape(self.fn.__name__)}\(", f"def {self.function}(", code, count=1
+            rf"\b(def|class) {re.escape(self.fn.__name__)}\(",
+            rf"\1 {self.function}(",
+            textwrap.dedent(code),
+            count=1,
         )
 
 
 def all_mutants() -> list[Mutant]:
-    from autograder.mutants import dot_product, math_foundations, pretrain_finetune, representation
+    from autograder.mutants import (
+        dot_product,
+        llm_essence,
+        math_foundations,
+        pretrain_finetune,
+        representation,
+    )
 
     return [
         *math_foundations.MUTANTS,
         *dot_product.MUTANTS,
         *representation.MUTANTS,
+        *llm_essence.MUTANTS,
         *pretrain_finetune.MUTANTS,
     ]
