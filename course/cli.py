@@ -67,7 +67,7 @@ def execute_copy(path: Path, timeout: int = 120):
                 allow_errors=True,
                 resources={"metadata": {"path": tmp}},
             )
-            client.execute()
+            client.execute(cleanup_kc=True)  # our own manager: shut its kernel down here
     return nb
 
 
