@@ -56,20 +56,23 @@ def test_course_check_reports_visible_tests(path, tmp_path, capfd):
 
 @pytest.mark.parametrize("path", source_notebooks()[:1], ids=lambda p: p.stem)
 def test_course_check_reports_a_demo_cell_the_student_function_crashes(path, tmp_path, capsys):
-    """Issue 7: a `dot` summing over a.dim() - 1 passes every visible dot test but crashes the
-    √d demo (a (d,) query against (16, d) keys); course check must not say "all passed"."""
+    """Issue 7: a student function that passes every visible test but crashes a later demo
+    cell must not get "12/12 passed": a `pairwise_cosine` that squeezes its (1, m) output to
+    (m,) crashes the retrieval demo (`pairwise_cosine(q[None], corpus)[0]` is a 0-dim tensor)."""
     from autograder.demo import _replace_solution
     from autograder.mutants.dot_product import MUTANTS
 
     release = read(ROOT / "release" / path.parent.name / path.name)
     nb = model_answer(read(path), release)
-    mutant = next(m for m in MUTANTS if m.name == "dot__sum_over_rank_of_a")
-    _replace_solution(nb, "dot", mutant.source())
+    mutant = next(m for m in MUTANTS if m.name == "pairwise_cosine__squeezed")
+    _replace_solution(nb, "pairwise_cosine", mutant.source())
     broken = tmp_path / "broken.ipynb"
     nbformat.write(nb, broken)
     assert course_cli.main(["check", str(broken)]) == 1
     out = capsys.readouterr().out
-    assert "其他出错的单元格" in out and "个其他单元格出错" in out
+    assert "12/12 个可见测试通过" in out  # every visible test passes ...
+    assert "其他出错的单元格" in out and "另有 1 个其他单元格出错" in out  # ... the demo does not
+    assert "✘ 单元格 [50] `sentences = [`" in out and "IndexError: invalid index" in out
 
 
 # ---- course check's report (issue 7), on executed notebooks built by hand: no kernel ----------
