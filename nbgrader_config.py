@@ -14,6 +14,10 @@ c.CourseDirectory.submitted_directory = "submitted"
 c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
 
+# The course's id (autograder.release.COURSE_ID). It must not be empty: nbgrader's default ""
+# is never created in the gradebook's course table, which PostgreSQL refuses.
+c.CourseDirectory.course_id = "llm-training-course"
+
 # Gradebook: SQLite file in the course root by default (never committed).
 c.CourseDirectory.db_url = "sqlite:///gradebook.db"
 

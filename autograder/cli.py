@@ -3,6 +3,7 @@
 autograder release            nbgrader release/ for every level + the student edition
 autograder intake ZIP SLUG    unpack an LMS zip (Canvas, Moodle) into submitted/
 autograder grade              grade submitted/ into the gradebook, tables and feedback
+autograder report             an HTML class report with plots, from a graded class
 autograder demo               release, build a synthetic class, grade it, print a table
 autograder build-checkpoints  rebuild the tiny model's stage checkpoints (course/checkpoints)
 """
@@ -14,6 +15,7 @@ import sys
 from pathlib import Path
 
 from autograder.paths import default_root
+from autograder.progress import Progress
 from autograder.sandbox import Limits
 from autograder.spine import build
 
@@ -53,26 +55,33 @@ def _grade(args: argparse.Namespace) -> int:
     for note in support().notes:
         print(f"sandbox: {note}", file=sys.stderr)
 
-    def progress(job, outcome, reused):
-        got = sum(r.points for r in outcome.results)
-        total = sum(r.max_points for r in outcome.results)
-        verb = "kept  " if reused else "graded"
-        print(f"{verb} {job.key}: {got:g}/{total:g} {outcome.status}", file=sys.stderr)
-
     due = datetime.fromisoformat(args.due) if args.due else None
-    rows = grade_class(
-        args.root,
-        submitted,
-        args.out or args.root,
-        db_url=args.db_url,
-        workers=args.workers,
-        limits=limits,
-        due=due,
-        students=set(args.student) if args.student else None,
-        force=args.force,
-        on_progress=progress,
-    )
+    with Progress(quiet=args.quiet) as progress:
+        rows = grade_class(
+            args.root,
+            submitted,
+            args.out or args.root,
+            db_url=args.db_url,
+            workers=args.workers,
+            limits=limits,
+            due=due,
+            students=set(args.student) if args.student else None,
+            force=args.force,
+            on_progress=progress,
+            dask=args.dask,
+        )
     print(reports.summary_table(rows))
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from autograder.classreport import build
+
+    out = args.out or args.root
+    if not (out / "grades.json").is_file():
+        print(f"error: no graded class in {out} (grades.json missing)", file=sys.stderr)
+        return 2
+    print(f"class report: {build(out)}")
     return 0
 
 
@@ -143,7 +152,16 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--submitted", type=Path, help="submissions (default: ROOT/submitted)")
     g.add_argument("--out", type=Path, help="gradebook, tables, feedback (default: ROOT)")
     g.add_argument("--db-url", help="gradebook URL (default: sqlite:///OUT/gradebook.db)")
-    g.add_argument("--workers", type=int, default=2, help="notebooks graded in parallel")
+    g.add_argument(
+        "--workers", type=int, help="notebooks graded in parallel (default: one per core)"
+    )
+    g.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="grade on a Dask distributed cluster (scheduler address, e.g. tcp://host:8786); "
+        "workers need this package, the course root and the submissions at the same paths",
+    )
+    g.add_argument("--quiet", action="store_true", help="no progress bar or per-notebook lines")
     g.add_argument(
         "--due",
         help="deadline, ISO 8601 (e.g. 2026-12-01T23:59+08:00); "
@@ -202,6 +220,10 @@ def parser() -> argparse.ArgumentParser:
         help="leave the network on (default: a namespace without network)",
     )
     g.set_defaults(func=_grade)
+
+    rp = sub.add_parser("report", help="HTML class report with plots from a graded class")
+    rp.add_argument("--out", type=Path, help="the folder `autograder grade --out` wrote")
+    rp.set_defaults(func=_report)
 
     i = sub.add_parser("intake", help="unpack an LMS (Canvas/Moodle) zip into submitted/")
     i.add_argument("zip", type=Path, help="the LMS 'download all submissions' zip")

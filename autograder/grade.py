@@ -21,7 +21,6 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -35,7 +34,11 @@ from autograder.execute import execute
 from autograder.integrity import is_tampered, scan_notebook
 from autograder.judge import CellResult, judge_cells, write_inputs
 from autograder.release import available_levels
+from autograder.runner import run_jobs
 from autograder.sandbox import Limits, prepare
+from autograder.state import STATE_FILE, GradingState
+
+__all__ = ["STATE_FILE", "Job", "Outcome", "discover", "grade_class", "grade_notebook"]
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,7 @@ class Outcome:
     status: str  # ok | late | tampered | timeout | memory | crashed | malformed | missing
     message: str
     integrity: list[str]
+    seconds: float = 0.0  # wall clock spent grading this notebook (0 when kept from a run before)
 
 
 def _all_cells(job: Job, status: str, message: str) -> Outcome:
@@ -235,9 +239,6 @@ def _rows(job: Job, outcome: Outcome) -> list[dict]:
     ]
 
 
-STATE_FILE = "grading-state.json"
-
-
 def _digest(*parts: bytes) -> str:
     h = hashlib.sha256()
     for part in parts:
@@ -268,19 +269,6 @@ def fingerprint(job: Job) -> str:
     )
 
 
-def _load_state(out: Path) -> dict:
-    try:
-        return json.loads((out / STATE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
-def _save_state(out: Path, state: dict) -> None:
-    tmp = out / f"{STATE_FILE}.tmp"
-    tmp.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
-    tmp.replace(out / STATE_FILE)  # atomic: an interrupted run leaves a valid state
-
-
 def _from_state(entry: dict) -> Outcome:
     data = entry["outcome"]
     return Outcome(
@@ -288,6 +276,7 @@ def _from_state(entry: dict) -> Outcome:
         data["status"],
         data["message"],
         list(data["integrity"]),
+        float(data.get("seconds", 0.0)),
     )
 
 
@@ -296,13 +285,14 @@ def grade_class(
     submitted: Path,
     out: Path,
     db_url: str | None = None,
-    workers: int = 2,
+    workers: int | None = None,
     limits: Limits = Limits(),
     release_dir: Path | None = None,
     due: datetime | None = None,
     students: set[str] | None = None,
     force: bool = False,
     on_progress: Callable[[Job, Outcome, bool], None] | None = None,
+    dask: str | None = None,
 ) -> list[dict]:
     """Grade every submission under `submitted`; write gradebook, tables and feedback to `out`.
 
@@ -310,44 +300,41 @@ def grade_class(
     fingerprint of everything that decides a grade; a re-run grades only new or changed
     submissions (all with `force`). With `students`, only those students are (re)graded and
     the others are taken from the state. Submissions are only ever read.
+    `workers` notebooks run at once (default: one per core); with `dask`, the address of a
+    Dask distributed scheduler, they run on its workers instead (see autograder.runner).
     Returns the rows of grades.csv (reports.COLUMNS plus "title").
     """
     out.mkdir(parents=True, exist_ok=True)
     db_url = db_url or f"sqlite:///{(out / 'gradebook.db').resolve()}"
     jobs = discover(root, submitted, out, limits, release_dir, due)
-    state = _load_state(out)
-    entries: dict = state.get("entries", {})
+    state = GradingState(out)
     outcomes: dict[Job, Outcome] = {}
     todo = []
+    kept = []
     for job in jobs:
         key, fp = job.key, fingerprint(job)
-        cached = entries.get(key)
+        cached = state.get(key)
         if students is not None and job.student not in students:
             if cached:
                 outcomes[job] = _from_state(cached)
             continue
         if cached and cached.get("fingerprint") == fp and not force and students is None:
             outcomes[job] = _from_state(cached)
-            if on_progress:
-                on_progress(job, outcomes[job], True)
+            kept.append(job)
         else:
             todo.append((job, fp))
-    # Threads suffice: each notebook runs in its own kernel process; judging is light.
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = {pool.submit(grade_notebook, job): (job, fp) for job, fp in todo}
-        for future in as_completed(futures):
-            job, fp = futures[future]
-            try:
-                outcome = future.result()
-            except Exception as exc:  # a grader bug costs this notebook, never the batch
-                outcome = _all_cells(
-                    job, "crashed", f"grader error: {type(exc).__name__}: {exc}"[:300]
-                )
-            outcomes[job] = outcome
-            entries[job.key] = {"fingerprint": fp, "outcome": asdict(outcome)}
-            _save_state(out, {"entries": entries})
-            if on_progress:
-                on_progress(job, outcome, False)
+    if on_progress is not None and hasattr(on_progress, "start"):
+        on_progress.start(len(kept) + len(todo))  # a progress bar learns the total
+    for job in kept if on_progress else ():
+        on_progress(job, outcomes[job], True)
+    fingerprints = {job: fp for job, fp in todo}
+    # One writer: outcomes come back to this thread, which alone touches the state file.
+    for job, outcome in run_jobs([job for job, _ in todo], workers=workers, dask=dask):
+        outcomes[job] = outcome
+        state.record(job.key, {"fingerprint": fingerprints[job], "outcome": asdict(outcome)})
+        if on_progress:
+            on_progress(job, outcome, False)
+    state.compact()
     graded = [job for job in jobs if job in outcomes]
     rows: list[dict] = [row for job in graded for row in _rows(job, outcomes[job])]
     integrity = {(j.student, j.assignment, j.notebook): outcomes[j].integrity for j in graded}

@@ -14,7 +14,7 @@ from pathlib import Path
 from nbgrader.api import Gradebook
 from sqlalchemy.exc import SAWarning
 
-from autograder.release import generate
+from autograder.release import COURSE_ID, generate
 
 
 def register_assignments(root: Path, db_url: str, slugs: Iterable[str]) -> None:
@@ -26,7 +26,7 @@ def register_assignments(root: Path, db_url: str, slugs: Iterable[str]) -> None:
 
 def write_scores(db_url: str, rows: list[dict]) -> None:
     """rows: dicts with student, assignment, notebook, grade_id, points (one per grade cell)."""
-    with Gradebook(db_url) as gb, warnings.catch_warnings():
+    with Gradebook(db_url, course_id=COURSE_ID) as gb, warnings.catch_warnings():
         # nbgrader's own add-submission path trips SQLAlchemy's autoflush warning; harmless.
         warnings.simplefilter("ignore", SAWarning)
         submissions = {(r["student"], r["assignment"]) for r in rows}

@@ -25,6 +25,11 @@ from course.levels import LEVELS
 CODE_STUB = "# 在这里写你的代码 (YOUR CODE HERE)\nraise NotImplementedError()"
 
 
+COURSE_ID = (
+    "llm-training-course"  # nbgrader's course_id (gradebook, exchange); see nbgrader_config.py
+)
+
+
 def nbgrader_config(
     root: Path, release_dir: Path | None = None, db_url: str | None = None
 ) -> Config:
@@ -34,6 +39,9 @@ def nbgrader_config(
     cfg.CourseDirectory.source_directory = "source"
     cfg.CourseDirectory.release_directory = str((release_dir or root / "release").resolve())
     cfg.ClearSolutions.code_stub = {"python": CODE_STUB}
+    # nbgrader's default course_id "" is never created as a row of the gradebook's course
+    # table; SQLite does not enforce the foreign key, PostgreSQL refuses every assignment.
+    cfg.CourseDirectory.course_id = COURSE_ID
     if db_url is not None:
         cfg.CourseDirectory.db_url = db_url
     return cfg

@@ -30,7 +30,9 @@ COLUMNS = (
 
 
 def write_tables(rows: list[dict], out: Path) -> tuple[Path, Path]:
+    """grades.csv and grades.json (long: one row per grade cell) and grades-wide.csv."""
     out.mkdir(parents=True, exist_ok=True)
+    write_wide(rows, out / "grades-wide.csv")
     csv_path, json_path = out / "grades.csv", out / "grades.json"
     with csv_path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=COLUMNS, extrasaction="ignore")
@@ -41,6 +43,49 @@ def write_tables(rows: list[dict], out: Path) -> tuple[Path, Path]:
         encoding="utf-8",
     )
     return csv_path, json_path
+
+
+def wide_table(rows: list[dict]) -> tuple[list[str], list[list]]:
+    """One row per student, one column per grade cell, then totals per notebook and level.
+
+    Columns: student, "<assignment>/<notebook>/<grade_id>" for every grade cell (in the order
+    the cells come in the rows), "<assignment>/<notebook> total", "<assignment> total", "total".
+    A student who has no row for a cell gets an empty field there (not graded), not 0.
+    """
+    cells: dict[tuple[str, str, str], None] = {}
+    notebooks: dict[tuple[str, str], None] = {}
+    assignments: dict[str, None] = {}
+    points: dict[str, dict] = defaultdict(dict)
+    for r in rows:
+        cell = (r["assignment"], r["notebook"], r["grade_id"])
+        cells.setdefault(cell)
+        notebooks.setdefault(cell[:2])
+        assignments.setdefault(r["assignment"])
+        points[r["student"]][cell] = float(r["points"])
+    header = ["student", *("/".join(c) for c in cells)]
+    header += [f"{a}/{n} total" for a, n in notebooks]
+    header += [f"{a} total" for a in assignments] + ["total"]
+    table = []
+    for student in sorted(points):
+        got = points[student]
+        line: list = [student, *(got.get(c, "") for c in cells)]
+        line += [sum(v for c, v in got.items() if c[:2] == nb) for nb in notebooks]
+        line += [sum(v for c, v in got.items() if c[0] == a) for a in assignments]
+        line.append(sum(got.values()))
+        table.append(line)
+    return header, table
+
+
+def write_wide(rows: list[dict], path: Path) -> Path:
+    """grades-wide.csv: `wide_table` for spreadsheets and LMS grade upload."""
+    header, table = wide_table(rows)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(
+            [[f"{v:g}" if isinstance(v, float) else v for v in line] for line in table]
+        )
+    return path
 
 
 STYLE = """body{font-family:sans-serif;max-width:60em;margin:2em auto}
