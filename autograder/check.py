@@ -39,7 +39,7 @@ from typing import Any
 import torch
 
 from course.evidence import FORMAT, run_cases
-from course.explain import describe_inputs, error_type, explain_error
+from course.explain import dependency_hint, describe_inputs, error_type, explain_error
 
 
 @dataclass(frozen=True)
@@ -119,13 +119,6 @@ class Verdict:
         if self.feedback_hint:
             lines.append(f"提示：{self.feedback_hint}")
         return "\n".join(lines)
-
-
-def dependency_hint(function: str, broken: Sequence[str]) -> str:
-    """'你的 `angle_between` 调用了 `dot`，而 `dot` 未通过它自己的检查：先修好 `dot`。'"""
-    names = "、".join(f"`{b}`" for b in broken)
-    who = f"`{function}`" if function else "函数"
-    return f"你的 {who} 调用了 {names}，而 {names} 未通过它自己的检查：先修好 {names}。"
 
 
 def link_dependencies(verdicts: Sequence[Verdict]) -> list[Verdict]:

@@ -232,11 +232,14 @@ def trace_calls(names: list[str], fn: Callable | None) -> Iterator[set[str]]:
                 targets[id(target)] = (name, target)
 
         def wrapper(name: str, target: Callable) -> Callable:
-            @functools.wraps(target)
             def _traced(*args: Any, **kwargs: Any) -> Any:
                 called.add(name)
                 return target(*args, **kwargs)
 
+            try:  # keep the name and docstring; a strange callable must not break grading
+                functools.update_wrapper(_traced, target)
+            except Exception:
+                pass
             return _traced
 
         for key, value in list(student_globals.items()):

@@ -20,7 +20,13 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["describe_inputs", "error_type", "explain_error", "is_unimplemented"]
+__all__ = [
+    "dependency_hint",
+    "describe_inputs",
+    "error_type",
+    "explain_error",
+    "is_unimplemented",
+]
 
 # (exception type or "", regex on the message, explanation). First match wins.
 _RULES: tuple[tuple[str, str, str], ...] = (
@@ -134,3 +140,10 @@ def describe_inputs(
     ]
     parts += [f"{k}={_describe(v)}" for k, v in (kwargs or {}).items()]
     return ", ".join(parts)
+
+
+def dependency_hint(function: str, broken: Sequence[str]) -> str:
+    """'你的 `angle_between` 调用了 `dot`，而 `dot` 未通过它自己的检查：先修好 `dot`。'"""
+    names = "、".join(f"`{b}`" for b in broken)
+    who = f"`{function}`" if function else "函数"
+    return f"你的 {who} 调用了 {names}，而 {names} 未通过它自己的检查：先修好 {names}。"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 import pytest
 from conftest import ROOT, read, source_notebooks
@@ -104,6 +105,36 @@ def test_title_shows_the_seed_label(path):
     level = next(lv for lv in LEVELS if lv.slug == path.parent.name)
     first = read(path).cells[0]
     assert first.cell_type == "markdown" and first.source.startswith(f"# {level.label} ")
+
+
+NOTEBOOK_LINK = re.compile(r"\]\((\.\./[^)\s]+\.ipynb)\)")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_links_to_other_notebooks_resolve_or_say_not_yet_released(path):
+    """A link to a notebook that does not exist yet says so (issue 7)."""
+    for cell in read(path).cells:
+        if cell.cell_type != "markdown":
+            continue
+        for line in cell.source.splitlines():
+            for target in NOTEBOOK_LINK.findall(line):
+                if not (path.parent / target).resolve().is_file():
+                    assert "尚未发布" in line, f"{path.name}: dead link {target} not marked"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_references_before_2023_are_marked_historical(path):
+    """The seed's rule: work from 2022 or earlier is 历史背景 in the reference list."""
+    cells = [c for c in read(path).cells if "## 参考资料" in c.source]
+    assert cells, f"{path.name} has no reference list"
+    refs = cells[-1].source.split("## 参考资料", 1)[1]
+    for line in refs.splitlines():
+        if not re.match(r"\s*\d+\. ", line):
+            continue
+        years = [int(y) for y in re.findall(r"(?<![\d.:])(19\d\d|20\d\d)(?![\d.])", line)]
+        first = min(years, default=9999)
+        if first <= 2022 and "知识体系" not in line:
+            assert "历史背景" in line, f"{path.name}: {line[:80]}"
 
 
 def test_root_is_repo():

@@ -235,6 +235,12 @@ def pairwise_cosine__eps_on_A_only(A: Tensor, B: Tensor, eps: float = 1e-8) -> T
     return A_unit @ B_unit.T
 
 
+def pairwise_cosine__squeezed(A: Tensor, B: Tensor, eps: float = 1e-8) -> Tensor:
+    A_unit = A / A.norm(dim=-1, keepdim=True).clamp_min(eps)
+    B_unit = B / B.norm(dim=-1, keepdim=True).clamp_min(eps)
+    return (A_unit @ B_unit.T).squeeze()
+
+
 def pairwise_cosine__normalises_columns(A: Tensor, B: Tensor, eps: float = 1e-8) -> Tensor:
     An = A / A.norm(dim=0, keepdim=True).clamp_min(eps)
     Bn = B / B.norm(dim=0, keepdim=True).clamp_min(eps)
@@ -742,6 +748,14 @@ MUTANTS = (
         "returns (m, n): B rows against A rows",
     ),
     Mutant("pairwise_cosine", pairwise_cosine__one_sided, False, "one_sided", "normalises A only"),
+    Mutant(
+        "pairwise_cosine",
+        pairwise_cosine__squeezed,
+        False,
+        "",
+        "squeeze() 'tidies' the output: (1, m) becomes (m,); passes every visible test, "
+        "crashes the retrieval demo (issue 7)",
+    ),
     Mutant(
         "pairwise_cosine",
         pairwise_cosine__eps_on_A_only,
