@@ -80,7 +80,7 @@ def test_killed_run_resumes_to_the_same_gradebook(graded):
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     done_before = journal.read_text().count("\n")
-    assert 1 <= done_before < 4 and not (out / "gradebook.db").exists()
+    assert 1 <= done_before < 4  # (the gradebook already knows the cells: registered first)
 
     result = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]

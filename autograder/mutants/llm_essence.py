@@ -937,7 +937,7 @@ class TransformerBlock__{name}(torch.nn.Module):
             ln.bias = torch.nn.Parameter(torch.zeros(d_model))
         self.attn = torch.nn.Module()
         for name in ("q_proj", "k_proj", "v_proj", "out_proj"):
-            setattr(self.attn, name, torch.nn.Linear(d_model, d_model, bias=False))
+            self.attn.add_module(name, torch.nn.Linear(d_model, d_model, bias=False))
         self.mlp = torch.nn.Module()
         self.mlp.fc = torch.nn.Linear(d_model, mlp_ratio * d_model, bias=False)
         self.mlp.proj = torch.nn.Linear(mlp_ratio * d_model, d_model, bias=False)
