@@ -248,6 +248,10 @@ def grade_notebook(job: Job) -> Outcome:
         student_nb, notes = read_submission(job.submission, job.max_notebook_mb, job.max_upload_mb)
     except Exception as exc:
         return _all_cells(job, "malformed", f"unreadable notebook: {exc}"[:300])
+    try:
+        _require_text_sources(student_nb)  # before anything parses the cells
+    except ValueError as exc:
+        return _all_cells(job, "malformed", f"cannot assemble notebook: {exc}"[:300])
     source = nbformat.read(job.source, as_version=4)
     release = nbformat.read(job.release, as_version=4)
     if not fit(student_nb, source, release).belongs:
