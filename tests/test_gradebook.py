@@ -198,7 +198,7 @@ def test_autograded_cells_carry_the_gradebook_checksums(demo_book):
     out, rows, db_url = demo_book
     with Gradebook(db_url) as gb:
         source = {c.name: c.checksum for c in gb.find_notebook(NAME, SLUG).source_cells}
-    students = {r["student"] for r in rows}
+    students = {r["student"] for r in rows if r["assignment"] == SLUG}
     for student in students:
         nb = nbformat.read(out / "autograded" / student / SLUG / f"{NAME}.ipynb", as_version=4)
         seen = {
@@ -217,9 +217,11 @@ def test_nbgrader_export_tells_the_same_story(demo_book, tmp_path):
     with Gradebook(db_url) as gb:
         plugin.export(gb)
     with open(plugin.to, encoding="utf-8") as fh:
-        exported = {row["student_id"]: row for row in csv.DictReader(fh)}
-    for student in {r["student"] for r in rows}:
-        mine = sum(r["points"] for r in rows if r["student"] == student)
+        exported = {
+            row["student_id"]: row for row in csv.DictReader(fh) if row["assignment"] == SLUG
+        }
+    for student in {r["student"] for r in rows if r["assignment"] == SLUG}:
+        mine = sum(r["points"] for r in rows if r["student"] == student and r["assignment"] == SLUG)
         assert float(exported[student]["score"]) == pytest.approx(mine)
         assert exported[student]["timestamp"].startswith("2026-12-01 ")
         assert exported[student]["duedate"] == "2026-12-01 15:59:00"
