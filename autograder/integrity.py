@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import ast
 import re
-import threading
 
 from nbformat import NotebookNode
 
 from autograder.assemble import nbgrader_meta
+from course.assembly import parse_python
 
-_PARSE_LOCK = threading.Lock()
 PATCHED_MODULES = {"torch", "np", "numpy", "F", "nn", "sys", "builtins", "os", "math", "course"}
 RISKY_IMPORTS = {
     "autograder": "imports the instructor package",
@@ -133,8 +132,7 @@ def _scan(code: str, depth: int) -> list[str]:
     found: list[str] = []
     try:
         python = _ipython_to_python(code) if depth < MAX_DEPTH else code
-        with _PARSE_LOCK:  # CPython 3.11 < 3.11.8: parsing in two threads at once can fail
-            tree = ast.parse(python)
+        tree = parse_python(python)
     except (SyntaxError, ValueError, SystemError, RecursionError) as exc:
         where = f", line {exc.lineno}" if getattr(exc, "lineno", None) else ""
         return [f"{UNPARSABLE} ({type(exc).__name__}{where}): not scanned"]

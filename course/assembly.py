@@ -36,10 +36,26 @@ from __future__ import annotations
 import ast
 import copy
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from nbformat import NotebookNode
+
+_PARSE_LOCK = threading.Lock()
+
+
+def parse_python(code: str) -> ast.Module:
+    """`ast.parse`, one thread at a time.
+
+    CPython 3.11 before 3.11.8 keeps the AST converter's recursion depth per interpreter, not
+    per thread: two threads parsing at once fail with "SystemError: AST constructor recursion
+    depth mismatch" (CPython gh-106905). The grader assembles and scans notebooks in worker
+    threads, so every parse of student code goes through here.
+    """
+    with _PARSE_LOCK:
+        return ast.parse(code)
+
 
 START = ("start", "")
 Key = tuple[str, str]  # ("gid", grade_id) for nbgrader cells, ("id", cell id) for the others
@@ -108,7 +124,7 @@ def defined_names(code: str) -> set[str]:
     top-level `def` / `class`.
     """
     try:
-        tree = ast.parse(code)
+        tree = parse_python(code)
     except (SyntaxError, ValueError, RecursionError):
         return set(_TOP_DEF.findall(code))
     names: set[str] = set()

@@ -165,12 +165,14 @@ def _meta(cell) -> dict:
 
 def _solution_functions(nb) -> dict[str, set[str]]:
     """Top-level functions of the solution cells -> the solution functions each one names."""
+    from course.assembly import parse_python
+
     defs: dict[str, ast.FunctionDef] = {}
     for cell in nb.cells:
         if cell.cell_type != "code" or not _meta(cell).get("solution"):
             continue
         try:
-            tree = ast.parse(cell.source)
+            tree = parse_python(cell.source)
         except SyntaxError:
             continue
         for node in tree.body:
@@ -187,8 +189,10 @@ def _tested_function(cell, grade_id: str, functions: dict[str, set[str]]) -> str
     for name in sorted(functions, key=len, reverse=True):
         if f"_{name}_" in f"_{grade_id}_" or grade_id == f"test_{name}":
             return name
+    from course.assembly import parse_python
+
     try:
-        used = [n.id for n in ast.walk(ast.parse(cell.source)) if isinstance(n, ast.Name)]
+        used = [n.id for n in ast.walk(parse_python(cell.source)) if isinstance(n, ast.Name)]
     except SyntaxError:
         used = []
     return next((n for n in used if n in functions), "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+from conftest import ROOT
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from autograder.assemble import assemble, nbgrader_meta
@@ -300,3 +301,25 @@ def test_fit_tells_the_assignment_notebook_from_others():
         cell.id = "z" + cell.id
     f = fit(stripped, source, release)
     assert f.belongs and f.grade_ids == 0 and f.locked_texts == 3 and f.work == 2
+
+
+
+def test_student_code_is_parsed_one_thread_at_a_time():
+    """Worker threads assemble and scan notebooks at once, and on CPython 3.11 < 3.11.8 two
+    concurrent ast.parse calls can fail with "AST constructor recursion depth mismatch" (seen
+    as notebooks graded `malformed` or `crashed` at random in a class, CPython gh-106905).
+    Every parse in the packages goes through course.assembly.parse_python, which holds a lock."""
+    import ast
+
+    offenders = []
+    for path in sorted([*(ROOT / "course").rglob("*.py"), *(ROOT / "autograder").rglob("*.py")]):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "parse"
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "ast"
+            ):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == ["course/assembly.py:57"], offenders
