@@ -122,6 +122,29 @@ def test_links_to_other_notebooks_resolve_or_say_not_yet_released(path):
                     assert "尚未发布" in line, f"{path.name}: dead link {target} not marked"
 
 
+PLANNED = re.compile(r"(L[+-]?\d)[^|；;（(]*?（计划中")  # "L0（计划中）", "L0、L+3（计划中）"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_released_notebooks_are_not_called_planned(path):
+    """The other way round: a level that has its notebook is not "计划中，尚未发布" (planned)."""
+    written = {
+        lv.label
+        for lv in LEVELS
+        if all((ROOT / "source" / lv.slug / f"{nb}.ipynb").is_file() for nb in lv.notebooks)
+    }
+    for cell in read(path).cells:
+        if cell.cell_type != "markdown":
+            continue
+        for line in cell.source.splitlines():
+            for target in NOTEBOOK_LINK.findall(line):
+                if (path.parent / target).resolve().is_file():
+                    after = line.split(f"]({target})", 1)[1][:12]
+                    assert "尚未发布" not in after and "计划中" not in after, (path.name, target)
+            for label in PLANNED.findall(line):
+                assert label not in written, f"{path.name}: {label} is released: {line[:120]}"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_references_before_2023_are_marked_historical(path):
     """The seed's rule: work from 2022 or earlier is 历史背景 in the reference list."""
