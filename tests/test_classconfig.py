@@ -93,3 +93,24 @@ def test_an_instructors_own_config_is_left_alone(tmp_path):
     mine.unlink()
     assert write(tmp_path, tmp_path, tmp_path / "submitted", "sqlite://", tmp_path) == mine
     assert write(tmp_path, tmp_path, tmp_path / "submitted", "sqlite://", tmp_path) == mine
+
+
+def test_formgrader_autograde_button_on_the_class_raises_no_false_alarm(api, tmp_path):
+    """Formgrader's Autograde button runs stock autograde with the generated config: on a class
+    that `autograder grade` graded, no false "checksum has changed" warning (nbgrader#1961) and
+    the same score as ours. Run on a copy: the demo class stays as graded."""
+    import shutil
+
+    _, rows, out = api
+    copy = tmp_path / "class"
+    shutil.copytree(out, copy, ignore=shutil.ignore_patterns("feedback"))
+    cfg = PyFileConfigLoader("nbgrader_config.py", path=str(out)).load_config()
+    cfg.CourseDirectory.root = str(copy)
+    cfg.CourseDirectory.submitted_directory = str(copy / "submitted")
+    cfg.CourseDirectory.db_url = f"sqlite:///{copy / 'gradebook.db'}"
+    nbapi = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
+    result = nbapi.autograde(SLUG, "model-answer", force=True)
+    assert result["success"], result.get("log")
+    assert "checksum" not in result["log"], result["log"]
+    ours = sum(r["points"] for r in rows if r["student"] == "model-answer")
+    assert nbapi.get_submission(SLUG, "model-answer")["score"] == pytest.approx(ours)
