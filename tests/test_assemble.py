@@ -303,7 +303,6 @@ def test_fit_tells_the_assignment_notebook_from_others():
     assert f.belongs and f.grade_ids == 0 and f.locked_texts == 3 and f.work == 2
 
 
-
 def test_student_code_is_parsed_one_thread_at_a_time():
     """Worker threads assemble and scan notebooks at once, and on CPython 3.11 < 3.11.8 two
     concurrent ast.parse calls can fail with "AST constructor recursion depth mismatch" (seen
