@@ -125,3 +125,36 @@ def test_timestamp_file_next_to_the_notebook_or_up_to_the_assignment_folder(tmp_
     (folder / "unzipped" / "timestamp.txt").write_text("soon")  # the nearest one counts
     stamp, note = submission_time(job)
     assert stamp is None and note.startswith("timestamp.txt unreadable (not a date and time")
+
+
+@pytest.mark.parametrize(
+    "zone, late, note",
+    [
+        ("UTC", "", "lateness not decided"),  # CST is not UTC's: the grader says so, never guesses
+        ("Asia/Shanghai", "", ""),  # 10:00 CST = 02:00 UTC, before the 03:00 UTC deadline
+        ("America/Chicago", "late by 13:00:00", ""),  # 10:00 CST = 16:00 UTC
+    ],
+)
+def test_grading_decides_lateness_of_an_ambiguous_stamp_by_the_course_zone(
+    tmp_path, zone, late, note
+):
+    from autograder.grade import Job, _late, submission_time
+
+    (tmp_path / "nb.ipynb").write_text("{}", encoding="utf-8")
+    (tmp_path / "timestamp.txt").write_text("2026-12-01 10:00:00 CST", encoding="utf-8")
+    job = Job(
+        "s",
+        "a",
+        "nb",
+        tmp_path / "nb.ipynb",
+        tmp_path / "src",
+        tmp_path / "rel",
+        tmp_path / "ag",
+        due=datetime(2026, 12, 1, 3, 0, tzinfo=timezone.utc),
+        timezone=zone,
+        folder=tmp_path,
+    )
+    stamp, stamp_note = submission_time(job)
+    assert (stamp is None) == bool(note)
+    assert note in stamp_note if note else stamp_note == ""
+    assert _late(job, stamp) == late
