@@ -4,7 +4,9 @@ Where nbgrader has a setting for one of our limits, the instructor sets it once 
 nbgrader_config.py and both stock nbgrader and our commands follow it; a command-line option
 still wins. The settings read:
 
-    c.ExecutePreprocessor.timeout     seconds per cell          -> --timeout
+    c.Execute.timeout                 seconds per cell          -> --timeout
+    c.ExecutePreprocessor.timeout     (the same, on the class nbgrader's Execute extends;
+                                      c.Execute wins, as in traitlets)
     c.CourseDirectory.max_file_size   KB, files larger ignored  -> --max-upload-mb
     c.Exchange.timezone               zone of the exchange's    -> --timezone
                                       timestamps (default UTC)
@@ -38,9 +40,10 @@ def course_settings(root: Path) -> Settings:
     except Exception:  # a broken config must not stop grading; stock nbgrader will say why
         return Settings()
     default = Settings()
-    execute, coursedir, exchange = cfg.ExecutePreprocessor, cfg.CourseDirectory, cfg.Exchange
+    coursedir, exchange = cfg.CourseDirectory, cfg.Exchange
+    timeout = cfg.Execute.get("timeout", cfg.ExecutePreprocessor.get("timeout"))
     return Settings(
-        cell_timeout=int(execute.get("timeout", default.cell_timeout)),
+        cell_timeout=int(default.cell_timeout if timeout is None else timeout),
         max_upload_mb=float(coursedir.get("max_file_size", default.max_upload_mb * 1000)) / 1000,
         timezone=str(exchange.get("timezone", default.timezone)),
     )
