@@ -1,6 +1,7 @@
-"""L0 and L+1: the visible tests show every mistake they can (CONTRIBUTING.md §2, rule 4).
+"""L-1, L0 and L+1: the visible tests show every mistake they can (CONTRIBUTING.md §2, rule 4).
 
-In-process, no kernel, as tests/test_visible_tests_l1.py: the setup cell and the model answers
+In-process, no kernel (L-2 and L-3 have their own, older lists of mistakes per grade cell in
+test_visible_tests.py and test_visible_representation.py): the setup cell and the model answers
 run once; each wrong mutant replaces its function and the visible part of that function's
 grade cells runs. Every wrong mutant must fail some visible test, except the ones listed in
 NOT_VISIBLE with the reason a visible test cannot show them. The model answer must pass every
@@ -17,16 +18,22 @@ import pytest
 from conftest import ROOT, read
 
 from autograder.assemble import nbgrader_meta
-from autograder.mutants import llm_essence, pretrain_finetune
+from autograder.mutants import llm_essence, math_foundations, pretrain_finetune
 
 matplotlib.use("Agg")
 LEVELS = {
+    "l1_math": ("L-1-math-foundations", math_foundations.MUTANTS),
     "l4_llm_essence": ("L0-llm-model-essence", llm_essence.MUTANTS),
     "l5_pretrain_finetune": ("Lp1-pretraining-and-finetuning", pretrain_finetune.MUTANTS),
 }
 # mutant -> why no visible test can show it (the hidden checks do)
+FORBIDDEN_ONLY = "its only fault is a forbidden built-in, which the hidden check blocks"
 NOT_VISIBLE = {
-    "softmax__builtin": "its only fault is a forbidden built-in, blocked by the hidden check",
+    "softmax__builtin": FORBIDDEN_ONLY,
+    "entropy__uses_categorical": FORBIDDEN_ONLY,
+    "cross_entropy_logits__uses_log_softmax": FORBIDDEN_ONLY,
+    "matmul__operator": FORBIDDEN_ONLY,
+    "linear__uses_F_linear": FORBIDDEN_ONLY,
 }
 pytestmark = [
     pytest.mark.usefixtures("one_thread"),
