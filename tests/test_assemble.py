@@ -309,7 +309,12 @@ def test_student_code_is_parsed_one_thread_at_a_time():
     as notebooks graded `malformed` or `crashed` at random in a class, CPython gh-106905).
     Every parse in the packages goes through course.assembly.parse_python, which holds a lock."""
     import ast
+    import inspect
 
+    from course.assembly import parse_python
+
+    lines, first = inspect.getsourcelines(parse_python)
+    allowed = {f"course/assembly.py:{n}" for n in range(first, first + len(lines))}
     offenders = []
     for path in sorted([*(ROOT / "course").rglob("*.py"), *(ROOT / "autograder").rglob("*.py")]):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -321,4 +326,4 @@ def test_student_code_is_parsed_one_thread_at_a_time():
                 and node.func.value.id == "ast"
             ):
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
-    assert offenders == ["course/assembly.py:57"], offenders
+    assert len(offenders) == 1 and set(offenders) <= allowed, offenders

@@ -8,6 +8,8 @@ API says autograded, else "needs manual grading" when needs_manual_grade, else "
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
@@ -99,8 +101,6 @@ def test_formgrader_autograde_button_on_the_class_raises_no_false_alarm(api, tmp
     """Formgrader's Autograde button runs stock autograde with the generated config: on a class
     that `autograder grade` graded, no false "checksum has changed" warning (nbgrader#1961) and
     the same score as ours. Run on a copy: the demo class stays as graded."""
-    import shutil
-
     _, rows, out = api
     copy = tmp_path / "class"
     shutil.copytree(out, copy, ignore=shutil.ignore_patterns("feedback"))
