@@ -59,6 +59,8 @@ def _grade(args: argparse.Namespace) -> int:
     )
     for note in support().notes:
         print(f"sandbox: {note}", file=sys.stderr)
+    if not args.dask:  # on a cluster, each worker decides for itself
+        _say_engine(args.engine)
 
     due = datetime.fromisoformat(args.due) if args.due else None
     with Progress(quiet=args.quiet) as progress:
@@ -77,6 +79,7 @@ def _grade(args: argparse.Namespace) -> int:
             max_notebook_mb=args.max_notebook_mb,
             max_upload_mb=settings.max_upload_mb,
             timezone=settings.timezone,
+            engine=args.engine,
         )
     print(reports.summary_table(rows))
     return 0
@@ -170,7 +173,30 @@ def _intake(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from autograder.demo import main
 
-    return main(args.root, args.out, args.workers)
+    _say_engine(args.engine)
+    return main(args.root, args.out, args.workers, args.engine)
+
+
+def _say_engine(engine: str) -> None:
+    """Start the warm engine now (its imports overlap nothing anyway) and say which runs."""
+    if engine == "cold":
+        print("engine: cold (a fresh kernel per notebook, as asked)", file=sys.stderr)
+        return
+    from autograder.engine import warm_engine, why_cold
+
+    if warm_engine() is None:
+        print(f"engine: cold, the warm engine cannot run here: {why_cold()}", file=sys.stderr)
+
+
+def _engine_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--engine",
+        choices=("warm", "cold"),
+        default="warm",
+        help="warm: fork each notebook's kernel from a parent that has imported torch & co. "
+        "once, each in its own sandbox (needs root and bubblewrap; else cold); cold: start a "
+        "fresh sandboxed kernel per notebook. Same grades (default: warm)",
+    )
 
 
 def _timezone_option(p: argparse.ArgumentParser) -> None:
@@ -305,6 +331,7 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="leave the network on (default: a namespace without network)",
     )
+    _engine_option(g)
     g.set_defaults(func=_grade)
 
     rp = sub.add_parser("report", help="HTML class report with plots from a graded class")
@@ -329,6 +356,7 @@ def parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="grade a synthetic class end to end")
     d.add_argument("--out", type=Path, default=Path("demo-class"), help="output folder")
     d.add_argument("--workers", type=int, default=2, help="notebooks graded in parallel")
+    _engine_option(d)
     d.set_defaults(func=_demo)
 
     b = sub.add_parser("build-checkpoints", help="rebuild course/checkpoints (see README)")

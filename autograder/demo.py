@@ -153,7 +153,7 @@ def build_class(source_dir: Path, release_dir: Path, submitted: Path) -> list[st
     return sorted(students)
 
 
-def run_demo(root: Path, out: Path, workers: int = 2) -> list[dict]:
+def run_demo(root: Path, out: Path, workers: int = 2, engine: str = "warm") -> list[dict]:
     """Release into out/release, build out/submitted, grade into out/. Returns the grade rows."""
     if out.exists():
         shutil.rmtree(out)
@@ -162,13 +162,19 @@ def run_demo(root: Path, out: Path, workers: int = 2) -> list[dict]:
     release_assignments(root, release_dir)
     build_class(root / "source", release_dir, out / "submitted")
     rows = grade_class(
-        root, out / "submitted", out, workers=workers, release_dir=release_dir, due=DEMO_DUE
+        root,
+        out / "submitted",
+        out,
+        workers=workers,
+        release_dir=release_dir,
+        due=DEMO_DUE,
+        engine=engine,
     )
     return rows
 
 
-def main(root: Path, out: Path, workers: int = 2) -> int:
-    rows = run_demo(root, out, workers)
+def main(root: Path, out: Path, workers: int = 2, engine: str = "warm") -> int:
+    rows = run_demo(root, out, workers, engine)
     print(reports.summary_table(rows))
     print(
         f"\ngradebook: {out / 'gradebook.db'}\ntables:    {out / 'grades.csv'}, "

@@ -18,12 +18,15 @@ import json
 import os
 import signal
 import threading
+import time
 from dataclasses import dataclass, field
+from queue import Empty
 
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbclient.util import ensure_async, run_hook
 from nbformat import NotebookNode, v4
 
 from autograder.sandbox import Limits, Sandbox, kill_all, release
@@ -75,9 +78,53 @@ class _GradingClient(NotebookClient):
         self.timed_out = 0  # cells interrupted at the cell timeout
 
     async def async_start_new_kernel_client(self):
-        client = await super().async_start_new_kernel_client()
+        """nbclient's, with a readiness wait that ends as soon as the kernel is ready.
+
+        jupyter_client's wait_for_ready always ends with 0.2 s of silence on IOPub (and often
+        waits 0.2 s more for a status message sent before the subscription was connected).
+        Here: ask for kernel_info until the reply has come on shell *and* the idle status of
+        that same request on IOPub, which proves IOPub is connected and drained.
+        """
+        self.kc = self.km.client()
+        try:
+            await ensure_async(self.kc.start_channels())
+            await self._wait_ready(self.startup_timeout)
+        except Exception:
+            await self._async_cleanup_kernel()
+            raise
+        self.kc.allow_stdin = False
+        await run_hook(self.on_notebook_start, notebook=self.nb)
         self._sandbox.seal()  # the kernel's sockets exist: no more files in that folder
-        return client
+        return self.kc
+
+    async def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            request = self.kc.kernel_info()
+            reply = None
+            try:
+                reply = await ensure_async(self.kc.shell_channel.get_msg(timeout=1))
+            except Empty:
+                pass
+            if reply is not None and reply["msg_type"] == "kernel_info_reply":
+                if await self._idle_seen(request, time.monotonic() + 1):
+                    self.kc._handle_kernel_info_reply(reply)
+                    return
+            if not await ensure_async(self.kc.is_alive()):
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
+
+    async def _idle_seen(self, request: str, until: float) -> bool:
+        while (left := until - time.monotonic()) > 0:
+            try:
+                msg = await ensure_async(self.kc.iopub_channel.get_msg(timeout=min(left, 0.5)))
+            except Empty:
+                return False
+            parent = msg.get("parent_header", {}).get("msg_id")
+            if parent == request and msg["content"].get("execution_state") == "idle":
+                return True
+        return False
 
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
         gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
@@ -146,7 +193,8 @@ class _GradingClient(NotebookClient):
 
 
 def _manager_class(sandbox: Sandbox) -> type[AsyncKernelManager]:
-    """nbclient's own (asynchronous) kernel manager, started through the sandbox launcher.
+    """nbclient's own (asynchronous) kernel manager, started through the sandbox launcher,
+    or, for a warm sandbox, forked by the engine's zygote (autograder.engine).
 
     IPC transport: unix sockets in the sandbox's ipc folder (bound into the sandbox), so it
     works in a namespace without network.
@@ -157,11 +205,20 @@ def _manager_class(sandbox: Sandbox) -> type[AsyncKernelManager]:
             kwargs.update(transport="ipc", connection_file=str(sandbox.ipc / "kernel.json"))
             super().__init__(**kwargs)
             self._kernel_spec = KernelSpec(
-                argv=sandbox.argv,
+                argv=sandbox.argv or ["warm-kernel", "-f", "{connection_file}"],
                 display_name="sandboxed python",
                 language="python",
                 interrupt_mode="message",  # the kernel is not our child under bwrap
             )
+
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            if sandbox.mode != "warm":
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+            # the provisioner has written the connection file; the zygote forks the kernel
+            process = sandbox.engine.spawn(sandbox, self.connection_file)
+            provisioner = self.provisioner
+            provisioner.process, provisioner.pid, provisioner.pgid = process, None, None
+            self._reconcile_connection_info(provisioner.connection_info)
 
     return SandboxKernelManager
 
@@ -210,7 +267,9 @@ def execute(
     def _expire() -> None:  # the notebook's wall clock ran out: end its kernel
         expired.set()
         pid = _kernel_pid(client)
-        if pid:
+        if sandbox.mode == "warm":  # its pid is the zygote's, not ours: the engine kills it
+            sandbox.engine.kill(sandbox.request["job"])
+        elif pid:
             try:
                 os.killpg(pid, signal.SIGKILL)  # the kernel leads its own process group
             except OSError:

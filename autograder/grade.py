@@ -30,6 +30,7 @@ import nbformat
 
 from autograder import classconfig, gradebook, reports, review
 from autograder.assemble import assemble, grade_cells_of, nbgrader_meta
+from autograder.engine import warm_engine
 from autograder.execute import execute
 from autograder.integrity import is_tampered, scan_cells, unparsable_that_ran
 from autograder.judge import CellResult, judge_cells, write_inputs
@@ -63,6 +64,7 @@ class Job:
     problem: str = ""  # status when submission is None: missing | malformed | wrong-format
     problem_message: str = ""
     folder: Path | None = None  # the student's assignment folder (holds timestamp.txt)
+    engine: str = "warm"  # warm: kernels forked by autograder.engine where it runs; cold: never
 
     @property
     def key(self) -> str:
@@ -84,6 +86,7 @@ def discover(
     max_notebook_mb: float = 20,
     max_upload_mb: float = 100,
     timezone: str = DEFAULT_ZONE,
+    engine: str = "warm",
 ) -> list[Job]:
     """One job per student x assignment x expected notebook found under submitted/.
 
@@ -169,6 +172,7 @@ def discover(
                         problem=where.status,
                         problem_message=where.message,
                         folder=assignment_dir,
+                        engine=engine,
                     )
                 )
     return jobs
@@ -264,12 +268,16 @@ def grade_notebook(job: Job) -> Outcome:
         integrity = list(job.found) + notes + assembly.integrity + scan_cells(assembly.student_code)
     except Exception as exc:
         return _all_cells(job, "malformed", f"cannot assemble notebook: {exc}"[:300])
-    base = Path(tempfile.mkdtemp(prefix="grade-"))
+    warm = warm_engine(job.limits.network) if job.engine == "warm" else None
+    base = Path(tempfile.mkdtemp(prefix="grade-", dir=warm.spool if warm else None))
     try:
         data = [  # data files that ship with the assignment
             f for f in job.release.parent.iterdir() if f.is_file() and f.suffix != ".ipynb"
         ]
-        sandbox = prepare(base, job.limits, hide=list(job.hide), data_files=data)
+        if warm is not None:
+            sandbox = warm.prepare(base, job.limits, data, hide=list(job.hide))
+        else:
+            sandbox = prepare(base, job.limits, hide=list(job.hide), data_files=data)
         expected = write_inputs(assembly.grade_cells, sandbox.inputs)
         run = execute(assembly.notebook, sandbox, expected, job.limits)
         integrity += run.findings
@@ -377,6 +385,7 @@ def grade_class(
     max_upload_mb: float = 100,
     timezone: str = DEFAULT_ZONE,
     dask: str | None = None,
+    engine: str = "warm",
 ) -> list[dict]:
     """Grade every submission under `submitted`; write gradebook, tables and feedback to `out`.
 
@@ -386,12 +395,23 @@ def grade_class(
     the others are taken from the state. Submissions are only ever read.
     `workers` notebooks run at once (default: one per core); with `dask`, the address of a
     Dask distributed scheduler, they run on its workers instead (see autograder.runner).
+    `engine`: "warm" forks kernels from a pre-imported parent where this machine allows it
+    (autograder.engine), else grades cold; "cold" always starts a fresh kernel. Same grades.
     Returns the rows of grades.csv (reports.COLUMNS plus "title").
     """
     out.mkdir(parents=True, exist_ok=True)
     db_url = db_url or f"sqlite:///{(out / 'gradebook.db').resolve()}"
     jobs = discover(
-        root, submitted, out, limits, release_dir, due, max_notebook_mb, max_upload_mb, timezone
+        root,
+        submitted,
+        out,
+        limits,
+        release_dir,
+        due,
+        max_notebook_mb,
+        max_upload_mb,
+        timezone,
+        engine,
     )
     state = GradingState(out)
     outcomes: dict[Job, Outcome] = {}

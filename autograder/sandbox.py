@@ -238,7 +238,9 @@ class Sandbox:
     argv: list[str]
     cgroup: Path | None
     uid: int | None = None  # the kernel's own uid (bwrap as root), released by `release`
-    mode: str = "bwrap"  # bwrap | unshare | none
+    mode: str = "bwrap"  # bwrap | unshare | none | warm (forked by autograder.engine)
+    engine: object = None  # warm: the autograder.engine.Engine that forks the kernel
+    request: dict = field(default_factory=dict)  # warm: what the zygote is asked to build
 
     def seal(self) -> None:
         """Once the kernel has bound its sockets: it may no longer add files to the ipc folder."""
@@ -287,6 +289,19 @@ def _course_package() -> Path:
     return Path(course.__file__).parent
 
 
+def write_lib(lib: Path) -> None:
+    """What a kernel finds on its PYTHONPATH: a copy of `course` and the import blocker."""
+    shutil.copytree(
+        _course_package(),
+        lib / "course",
+        ignore=shutil.ignore_patterns("__pycache__", "checkpoints"),
+    )
+    checkpoints = _course_package() / "checkpoints"
+    if checkpoints.is_dir():  # read-only data the notebooks may load
+        shutil.copytree(checkpoints, lib / "course" / "checkpoints")
+    (lib / "sitecustomize.py").write_text(BLOCKER)
+
+
 def hidden_paths(extra: list[Path], keep: list[Path]) -> list[str]:
     """Folders to cover with an empty tmpfs: the instructor package, the course root, the
     submissions and the outputs — but never one that holds the sandbox or Python itself."""
@@ -331,6 +346,46 @@ def _setpriv(uid: int) -> list[str]:
     ]
 
 
+def _bwrap_base(network: bool, user_namespace: bool) -> tuple[list[str], set[str]]:
+    """bwrap's namespaces and the read-only system and Python trees, shared by both engines."""
+    args = ["bwrap", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
+    if not network:
+        args.append("--unshare-net")
+    if user_namespace:  # not root: a user namespace, all capabilities dropped by bwrap
+        args += ["--unshare-user", "--cap-drop", "ALL"]
+    args += ["--die-with-parent", "--new-session", *_system_binds()]
+    made = {"/usr", "/etc", "/tmp"}
+    trees = python_trees()
+    for tree in trees:
+        args += [*_mkdirs(tree, made), "--ro-bind", tree, tree]
+    return args, made
+
+
+def zygote_argv(
+    sandbox_lib: Path, engine_dir: Path, spool: Path, cgroup: Path | None, network: bool
+) -> list[str]:
+    """bwrap's command line for the warm engine's parent (autograder.zygote), run as root.
+
+    Root keeps its capabilities inside (the zygote builds each kernel's namespaces and then
+    drops them for good); the spool, where each notebook's inputs and sockets live, is bound
+    at its host path; /sandbox/inputs, /sandbox/ipc and /sandbox/data are empty mount points.
+    """
+    args, made = _bwrap_base(network, user_namespace=False)
+    trees = python_trees()
+    for hidden in hidden_paths([], keep=[]):  # `autograder` itself, if inside a Python tree
+        if any(hidden == t or hidden.startswith(t + "/") for t in trees):
+            args += ["--tmpfs", hidden, "--remount-ro", hidden]
+    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
+    args += [*_mkdirs(SANDBOX_LIB, made), "--ro-bind", str(sandbox_lib), SANDBOX_LIB]
+    args += ["--ro-bind", str(engine_dir), "/sandbox/engine"]
+    for point in (SANDBOX_INPUTS, "/sandbox/ipc", "/sandbox/data"):
+        args += ["--dir", point]
+    if cgroup is not None:
+        args += ["--bind", str(cgroup), "/sandbox/cgroup"]
+    args += [*_mkdirs(str(spool), made), "--bind", str(spool), str(spool)]
+    return [*args, "--chdir", "/", "--"]
+
+
 def _bwrap_argv(
     sandbox_lib: Path,
     inputs: Path,
@@ -341,16 +396,8 @@ def _bwrap_argv(
     uid: int | None,
 ) -> list[str]:
     """bwrap's command line: what the kernel sees and which namespaces it gets."""
-    args = ["bwrap", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
-    if not limits.network:
-        args.append("--unshare-net")
-    if uid is None:  # not root: a user namespace, all capabilities dropped by bwrap
-        args += ["--unshare-user", "--cap-drop", "ALL"]
-    args += ["--die-with-parent", "--new-session", *_system_binds()]
-    made = {"/usr", "/etc", "/tmp"}
+    args, made = _bwrap_base(limits.network, user_namespace=uid is None)
     trees = python_trees()
-    for tree in trees:
-        args += [*_mkdirs(tree, made), "--ro-bind", tree, tree]
     # an `autograder` installed into site-packages (or a course root inside a Python tree)
     for hidden in hidden_paths(hide, keep=[]):
         if any(hidden == t or hidden.startswith(t + "/") for t in trees):
@@ -385,15 +432,7 @@ def prepare(
         folder.mkdir(parents=True)
     inputs.chmod(0o755)
     lib = home / "lib"
-    shutil.copytree(
-        _course_package(),
-        lib / "course",
-        ignore=shutil.ignore_patterns("__pycache__", "checkpoints"),
-    )
-    checkpoints = _course_package() / "checkpoints"
-    if checkpoints.is_dir():  # read-only data the notebooks may load
-        shutil.copytree(checkpoints, lib / "course" / "checkpoints")
-    (lib / "sitecustomize.py").write_text(BLOCKER)
+    write_lib(lib)
     cgroup = None
     if sup.cgroup_pids is not None:
         cgroup = sup.cgroup_pids / f"course-grade-{uuid.uuid4().hex[:12]}"

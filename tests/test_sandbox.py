@@ -1,4 +1,8 @@
-"""The grading kernel's sandbox, exercised directly (prepare + execute, no grading)."""
+"""The grading kernel's sandbox, exercised directly (prepare + execute, no grading).
+
+Every test that runs a kernel runs twice: on a cold kernel (autograder.sandbox.prepare) and on
+one forked by the warm engine (autograder.engine), which must give the same sandbox.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +11,38 @@ import os
 import shutil
 import sys
 import sysconfig
+import tempfile
 from pathlib import Path
 
 import pytest
 from conftest import ROOT
 from nbformat.v4 import new_code_cell, new_notebook
 
+from autograder.engine import warm_engine, why_cold
 from autograder.execute import execute
 from autograder.sandbox import Limits, hidden_paths, prepare, support
 
 KERNEL = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
 
 
-def _run(tmp_path, cells, limits):
-    sandbox = prepare(tmp_path, limits, hide=[])
+@pytest.fixture(params=["cold", "warm"])
+def box(request):
+    """`prepare(base, limits, hide, data_files)` of a cold kernel or of the warm engine."""
+    if request.param == "cold":
+        return prepare
+    engine = warm_engine()
+    if engine is None:  # tests/test_engine.py fails where the warm engine should run
+        pytest.skip(f"the warm engine cannot run here: {why_cold()}")
+
+    def make(base, limits, hide, data_files=None):
+        folder = Path(tempfile.mkdtemp(dir=engine.spool))  # `base` is the cold kernel's
+        return engine.prepare(folder, limits, list(data_files or []), hide=hide)
+
+    return make
+
+
+def _run(box, cells, limits, tmp_path):
+    sandbox = box(tmp_path, limits, hide=[])
     nb = new_notebook(cells=[new_code_cell(c) for c in cells], metadata=KERNEL)
     return sandbox, execute(nb, sandbox, {}, limits)
 
@@ -29,10 +51,10 @@ def _text(run):
     return "".join(o.get("text", "") for c in run.notebook.cells for o in c.get("outputs", []))
 
 
-def test_kernel_env_and_imports(tmp_path, monkeypatch):
+def test_kernel_env_and_imports(box, tmp_path, monkeypatch):
     monkeypatch.setenv("INSTRUCTOR_SECRET", "s3cret")
     sandbox, run = _run(
-        tmp_path,
+        box,
         [
             "import json, os, sys\nprint(json.dumps(sorted(os.environ)))",
             "try:\n    import autograder\n    print('IMPORTED')\nexcept ModuleNotFoundError:\n"
@@ -41,6 +63,7 @@ def test_kernel_env_and_imports(tmp_path, monkeypatch):
             "import os\nprint(os.getcwd() == os.environ['HOME'])",
         ],
         Limits(),
+        tmp_path,
     )
     assert run.status == "ok", run.message
     lines = _text(run).splitlines()
@@ -49,21 +72,23 @@ def test_kernel_env_and_imports(tmp_path, monkeypatch):
     assert lines[1:] == ["BLOCKED", "True", "True"]
 
 
-def test_cpu_cap_is_a_timeout_with_a_message(tmp_path):
+def test_cpu_cap_is_a_timeout_with_a_message(box, tmp_path):
     _, run = _run(
-        tmp_path,
+        box,
         ["while True:\n    pass", "print('still alive')"],
         Limits(cpu_seconds=4, cell_timeout=60),
+        tmp_path,
     )
     assert run.status == "timeout" and "CPU time" in run.message
     assert "still alive" in _text(run)  # the soft limit raises; the kernel goes on
 
 
-def test_memory_cap(tmp_path):
+def test_memory_cap(box, tmp_path):
     _, run = _run(
-        tmp_path,
+        box,
         ["import torch\nx = torch.empty(2**33, dtype=torch.uint8)"],
         Limits(memory_mb=1536),
+        tmp_path,
     )
     assert run.status == "memory" and "1536" in run.message
 
@@ -80,11 +105,11 @@ def test_hidden_paths_never_cover_the_sandbox_or_python(tmp_path):
 
 
 @pytest.mark.skipif(not support().namespaces, reason="no mount namespaces on this machine")
-def test_hidden_folder_is_empty_in_the_kernel(tmp_path):
+def test_hidden_folder_is_empty_in_the_kernel(box, tmp_path):
     secret = tmp_path / "instructor"
     secret.mkdir()
     (secret / "answers.txt").write_text("42")
-    sandbox = prepare(tmp_path / "box", Limits(), hide=[secret])
+    sandbox = box(tmp_path / "box", Limits(), hide=[secret])
     nb = new_notebook(
         cells=[
             new_code_cell(
@@ -124,14 +149,14 @@ def test_bwrap_sandbox_is_available():
 
 
 @needs_bwrap
-def test_kernel_has_no_privileges_and_no_way_out(tmp_path):
+def test_kernel_has_no_privileges_and_no_way_out(box, tmp_path):
     """Issue 9: /proc/<ppid>/root, killing the parent, setsid double fork, pids.max, .pth,
     files outside the sandbox, a 10 GB write, the instructor's folders."""
     course_root = ROOT
     host_tmp_name = f"escaped-{os.getpid()}"
     limits = Limits(disk_mb=64, max_file_mb=1024)
     (tmp_path / "secret.txt").write_text("the grader's folder")  # only its ipc folder is bound
-    sandbox = prepare(tmp_path / "box", limits, hide=[course_root, tmp_path])
+    sandbox = box(tmp_path / "box", limits, hide=[course_root, tmp_path])
     site_packages = sysconfig.get_paths()["purelib"]
     cells = [
         "import os, signal, sys, glob\n"
@@ -212,7 +237,7 @@ def test_kernel_has_no_privileges_and_no_way_out(tmp_path):
     assert not Path(site_packages, "zz_evil.pth").exists()
 
 
-def test_audit_reports_what_student_code_left_running(tmp_path):
+def test_audit_reports_what_student_code_left_running(box, tmp_path):
     """course.audit: nothing in a fresh kernel; hooks, threads, timers, processes afterwards."""
     cells = [
         "import course.audit, torch, matplotlib.pyplot\nprint('CLEAN', course.audit.findings())",
@@ -223,7 +248,7 @@ def test_audit_reports_what_student_code_left_running(tmp_path):
         "if os.fork() == 0:\n    time.sleep(60)\n    os._exit(0)\n"
         "print('DIRTY', course.audit.findings())",
     ]
-    _, run = _run(tmp_path, cells, Limits())
+    _, run = _run(box, cells, Limits(), tmp_path)
     got = _lines(run)
     assert got["CLEAN"] == "[]", got
     dirty = got["DIRTY"]
