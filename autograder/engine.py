@@ -245,7 +245,7 @@ class Engine:
                 "network": limits.network,
                 "cgroup": f"/sandbox/cgroup/{base.name}" if cgroup else "",
                 "hide": [h for h in hidden_paths(list(hide), keep=[]) if _in_trees(h)],
-                "env": {**self.env, "JPY_PARENT_PID": "1"},
+                "env": self.env,
                 "kernel_args": KERNEL_ARGS,
             },
         )
