@@ -59,8 +59,6 @@ def _grade(args: argparse.Namespace) -> int:
     )
     for note in support().notes:
         print(f"sandbox: {note}", file=sys.stderr)
-    if not args.dask:  # on a cluster, each worker decides for itself
-        _say_engine(args.engine)
 
     due = datetime.fromisoformat(args.due) if args.due else None
     with Progress(quiet=args.quiet) as progress:
@@ -82,6 +80,8 @@ def _grade(args: argparse.Namespace) -> int:
             engine=args.engine,
         )
     print(reports.summary_table(rows))
+    if not args.dask:  # on a cluster, each worker decides for itself
+        _say_engine(args.engine)
     return 0
 
 
@@ -173,18 +173,19 @@ def _intake(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from autograder.demo import main
 
+    code = main(args.root, args.out, args.workers, args.engine)
     _say_engine(args.engine)
-    return main(args.root, args.out, args.workers, args.engine)
+    return code
 
 
 def _say_engine(engine: str) -> None:
-    """Start the warm engine now (its imports overlap nothing anyway) and say which runs."""
+    """After a run: which engine graded (the warm one started in the background)."""
     if engine == "cold":
         print("engine: cold (a fresh kernel per notebook, as asked)", file=sys.stderr)
         return
-    from autograder.engine import warm_engine, why_cold
+    from autograder.engine import why_cold
 
-    if warm_engine() is None:
+    if why_cold():
         print(f"engine: cold, the warm engine cannot run here: {why_cold()}", file=sys.stderr)
 
 

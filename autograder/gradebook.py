@@ -35,8 +35,10 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.utils import parse_utc
 from sqlalchemy.exc import SAWarning
 
-from autograder import checks
+from autograder import alembic_head, checks
 from autograder.release import COURSE_ID, generate
+
+alembic_head.install()  # new gradebooks: no `alembic heads` subprocess
 
 
 def register_assignments(root: Path, db_url: str, slugs: Iterable[str]) -> None:

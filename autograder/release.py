@@ -21,9 +21,11 @@ from nbgrader.converters import GenerateAssignment
 from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config
 
-from autograder import student_jupyter
+from autograder import alembic_head, student_jupyter
 from autograder.overwritecells import SANITIZE_PREPROCESSORS
 from course.levels import LEVELS
+
+alembic_head.install()  # new gradebooks: no `alembic heads` subprocess
 
 CODE_STUB = "# 在这里写你的代码 (YOUR CODE HERE)\nraise NotImplementedError()"
 

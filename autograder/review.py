@@ -33,7 +33,10 @@ import nbformat
 from nbformat import NotebookNode, v4
 from nbgrader.api import Gradebook, MissingEntry
 
+from autograder import alembic_head
 from autograder.assemble import nbgrader_meta
+
+alembic_head.install()  # new gradebooks: no `alembic heads` subprocess
 
 NOTE = (
     "评分依据隐藏检查（在内核之外判定）；上面的可见测试只供参考，评分时没有运行。\n"

@@ -39,7 +39,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from course.evidence import EVIDENCE_DIR_ENV
+from course.channel import EVIDENCE_DIR_ENV
 
 SANDBOX_LIB = "/sandbox/lib"  # paths inside a bwrap sandbox
 SANDBOX_INPUTS = "/sandbox/inputs"
@@ -241,6 +241,7 @@ class Sandbox:
     mode: str = "bwrap"  # bwrap | unshare | none | warm (forked by autograder.engine)
     engine: object = None  # warm: the autograder.engine.Engine that forks the kernel
     request: dict = field(default_factory=dict)  # warm: what the zygote is asked to build
+    kernel: object = None  # warm: its WarmProcess, forked by Engine.boot before execute()
 
     def seal(self) -> None:
         """Once the kernel has bound its sockets: it may no longer add files to the ipc folder."""

@@ -38,8 +38,9 @@ from typing import Any
 import torch
 from torch.overrides import TorchFunctionMode
 
+from course.channel import EVIDENCE_DIR_ENV, EVIDENCE_MIME
+
 FORMAT = 1
-EVIDENCE_DIR_ENV = "COURSE_EVIDENCE_DIR"
 GRAD_WEIGHT_SEED = 20240601  # fixed upstream-gradient weights: d(sum(w * out))/d(input)
 
 
@@ -310,9 +311,6 @@ def record(check_id: str, fn: Callable | None) -> None:
     left_running = audit.findings()
     publish_evidence(check_id, run_cases(fn, spec), left_running)
     print(f"evidence recorded: {check_id}")
-
-
-EVIDENCE_MIME = "application/x.course-evidence+base64"  # torch.save bytes, base64
 
 
 def publish_evidence(check_id: str, result: dict, audit: list[str]) -> None:
