@@ -30,7 +30,7 @@ from nbclient.util import ensure_async, run_hook
 from nbformat import NotebookNode, v4
 
 from autograder.sandbox import Limits, Sandbox, kill_all, release
-from course.evidence import EVIDENCE_MIME
+from course.channel import EVIDENCE_MIME
 
 MEMORY_ERRORS = ("MemoryError", "can't allocate memory", "DefaultCPUAllocator")
 CPU_ERRORS = ("CPU time limit exceeded",)
@@ -204,6 +204,9 @@ def _manager_class(sandbox: Sandbox) -> type[AsyncKernelManager]:
         def __init__(self, **kwargs):
             kwargs.update(transport="ipc", connection_file=str(sandbox.ipc / "kernel.json"))
             super().__init__(**kwargs)
+            if sandbox.kernel is not None:  # booted already (Engine.boot): its key and sockets
+                self.load_connection_file()
+                self._connection_file_written = True  # so the provisioner keeps this file
             self._kernel_spec = KernelSpec(
                 argv=sandbox.argv or ["warm-kernel", "-f", "{connection_file}"],
                 display_name="sandboxed python",
@@ -214,8 +217,8 @@ def _manager_class(sandbox: Sandbox) -> type[AsyncKernelManager]:
         async def _async_launch_kernel(self, kernel_cmd, **kw):
             if sandbox.mode != "warm":
                 return await super()._async_launch_kernel(kernel_cmd, **kw)
-            # the provisioner has written the connection file; the zygote forks the kernel
-            process = sandbox.engine.spawn(sandbox, self.connection_file)
+            # a kernel booted on this connection file (or, without one, fork it now)
+            process = sandbox.kernel or sandbox.engine.spawn(sandbox, self.connection_file)
             provisioner = self.provisioner
             provisioner.process, provisioner.pid, provisioner.pgid = process, None, None
             self._reconcile_connection_info(provisioner.connection_info)

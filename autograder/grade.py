@@ -30,7 +30,7 @@ import nbformat
 
 from autograder import classconfig, gradebook, reports, review
 from autograder.assemble import assemble, grade_cells_of, nbgrader_meta
-from autograder.engine import warm_engine
+from autograder.engine import drain, prestart, warm_engine
 from autograder.execute import execute
 from autograder.integrity import is_tampered, scan_cells, unparsable_that_ran
 from autograder.judge import CellResult, judge_cells, write_inputs
@@ -269,14 +269,16 @@ def grade_notebook(job: Job) -> Outcome:
     except Exception as exc:
         return _all_cells(job, "malformed", f"cannot assemble notebook: {exc}"[:300])
     warm = warm_engine(job.limits.network) if job.engine == "warm" else None
-    base = Path(tempfile.mkdtemp(prefix="grade-", dir=warm.spool if warm else None))
+    base = sandbox = None
     try:
         data = [  # data files that ship with the assignment
             f for f in job.release.parent.iterdir() if f.is_file() and f.suffix != ".ipynb"
         ]
-        if warm is not None:
-            sandbox = warm.prepare(base, job.limits, data, hide=list(job.hide))
+        if warm is not None:  # a kernel booted while the notebook before this one ran
+            sandbox = warm.checkout(job.limits, data, hide=list(job.hide))
+            base = sandbox.home
         else:
+            base = Path(tempfile.mkdtemp(prefix="grade-"))
             sandbox = prepare(base, job.limits, hide=list(job.hide), data_files=data)
         expected = write_inputs(assembly.grade_cells, sandbox.inputs)
         run = execute(assembly.notebook, sandbox, expected, job.limits)
@@ -287,9 +289,12 @@ def grade_notebook(job: Job) -> Outcome:
         job.autograded.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(run.notebook, job.autograded)
     except Exception as exc:  # the grader's own trouble: say so, keep the batch going
+        if warm is not None and sandbox is not None:
+            warm.discard(sandbox)  # its kernel was booted before this notebook needed it
         return _all_cells(job, "crashed", f"grader error: {type(exc).__name__}: {exc}"[:300])
     finally:
-        shutil.rmtree(base, ignore_errors=True)
+        if base is not None:
+            shutil.rmtree(base, ignore_errors=True)
     integrity += unparsable_that_ran(assembly.student_code, run.notebook)
     stamp, stamp_note = submission_time(job)
     late = _late(job, stamp)
@@ -429,6 +434,10 @@ def grade_class(
             kept.append(job)
         else:
             todo.append((job, fp))
+    if (
+        todo and engine == "warm" and dask is None
+    ):  # the zygote starts while the gradebook is set up
+        prestart(limits.network)
     # The gradebook knows the cells first: autograded notebooks carry its checksums.
     slugs = sorted({j.assignment for j in jobs})
     if slugs:
@@ -449,6 +458,7 @@ def grade_class(
         if on_progress:
             on_progress(job, outcome, False)
     state.compact()
+    drain()  # the spare kernels of the warm engine: nothing more to grade
     graded = [job for job in jobs if job in outcomes]
     rows: list[dict] = [row for job in graded for row in _rows(job, outcomes[job])]
     integrity = {(j.student, j.assignment, j.notebook): outcomes[j].integrity for j in graded}

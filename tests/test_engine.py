@@ -7,13 +7,16 @@
 * a polluting submission graded just before an honest (but wrong) one on one worker leaves the
   honest one's grade as it is when graded alone;
 * a class gets the same rows from the warm and the cold engine;
-* a killed zygote costs the notebooks it was running, not the batch, and is replaced.
+* a killed zygote costs the notebooks it was running, not the batch, and is replaced;
+* spare kernels (booted while the notebook before ran): fresh, per configuration, a dead one
+  is never handed out, and none is left once a class is graded.
 """
 
 from __future__ import annotations
 
 import copy
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -129,6 +132,16 @@ def _run(engine, cells: list[str]):
     return execute(nb, sandbox, {}, Limits())
 
 
+def _run_spare(engine, cells: list[str]):
+    """As _run, on a kernel handed out by checkout (a spare where one is booted)."""
+    sandbox = engine.checkout(Limits(), [])
+    nb = new_notebook(cells=[new_code_cell(c) for c in cells], metadata=KERNEL)
+    try:
+        return execute(nb, sandbox, {}, Limits())
+    finally:
+        shutil.rmtree(sandbox.home, ignore_errors=True)
+
+
 def _leaks(run) -> str:
     return next(line for line in _text(run).splitlines() if line.startswith("LEAKS"))
 
@@ -167,6 +180,42 @@ def test_nothing_of_one_kernel_reaches_the_next(engine):
     probe = _run(engine, [PROBE])
     assert probe.status == "ok", probe.message
     assert _leaks(probe) == "LEAKS []"
+
+
+def test_spare_kernels_booted_before_and_after_a_polluter_are_clean(engine):
+    engine.drain()
+    polluted = _run_spare(engine, [POLLUTE])  # its checkout boots spare B
+    assert "PLANTED" in _text(polluted), _text(polluted)[-800:]
+    for _ in range(2):  # B (booted before the pollution), then C (booted after it)
+        probe = _run_spare(engine, [PROBE])
+        assert probe.status == "ok", probe.message
+        assert _leaks(probe) == "LEAKS []"
+    engine.drain()
+
+
+def test_spares_are_bounded_dead_ones_are_never_handed_out_and_drain_ends_them(engine):
+    engine.drain()
+    first = engine.checkout(Limits(), [])
+    (key,) = engine._spares
+    spares = engine._spares[key]
+    assert len(spares) == 1 and spares[0] is not first
+    other = engine.checkout(Limits(cell_timeout=7), [])  # another configuration: its own
+    assert len(engine._spares) == 2
+    dead = spares[0]
+    engine.kill(dead.request["job"])
+    assert dead.kernel.wait(5) is not None
+    second = engine.checkout(Limits(), [])
+    assert second is not dead and second.kernel.poll() is None
+    assert not dead.home.exists()  # thrown away with its sandbox
+    assert all(len(group) <= engine.max_spares for group in engine._spares.values())
+    booted = [s for group in engine._spares.values() for s in group]
+    engine.drain()
+    assert engine._spares == {}
+    for sandbox in booted:
+        assert sandbox.kernel.poll() is not None and not sandbox.home.exists()
+    for sandbox in (first, other, second):  # checked out: the caller's to end
+        engine.discard(sandbox)
+    assert list(engine.spool.glob("grade-*")) == []  # spares and checked-out sandboxes
 
 
 def _pollute_answer(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -208,6 +257,7 @@ def test_warm_and_cold_engines_grade_a_class_alike(engine, tmp_path):
             ROOT, submitted, tmp_path / kind, workers=2, release_dir=release_dir, engine=kind
         )
         rows[kind] = sorted(tuple(r[k] for k in keys) for r in got)
+        assert engine._spares == {}  # grade_class ends its spare kernels
     assert rows["warm"] == rows["cold"]
     assert {r[4] for r in rows["warm"]} == {"ok"}
 
