@@ -11,6 +11,7 @@ review rather than guess.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 
 from nbformat import NotebookNode
@@ -171,12 +172,17 @@ def scan_code(code: str) -> list[str]:
     scanned in turn. A cell that still cannot be parsed yields a "cannot be parsed" phrase:
     it was not scanned (see unparsable_that_ran for when that is suspicious).
     """
+    return list(_scan_code(code))
+
+
+@functools.lru_cache(maxsize=512)  # a pure function of the text: grading scans each cell twice
+def _scan_code(code: str) -> tuple[str, ...]:
     found = _scan(code, 0)
     for pattern, what in RISKY_TEXT.items():
         if re.search(pattern, code):
             found.append(what)
     found += scan_escape_hatches(code)
-    return list(dict.fromkeys(found))
+    return tuple(dict.fromkeys(found))
 
 
 # Routes below the Python names a forbidden built-in is blocked by, and ways to act after a

@@ -150,8 +150,8 @@ def cell_seconds(path: Path) -> float:
     return total
 
 
-def ours(course: Path, out: Path, workers: int, engine: str = "warm") -> tuple[float, dict, float]:
-    """autograder grade; (seconds, points per cell, mean overhead per notebook in seconds)."""
+def ours(course: Path, out: Path, workers: int, engine: str = "warm") -> tuple[float, dict, tuple]:
+    """autograder grade; (seconds, points per cell, (overhead per notebook, per run) in s/nb)."""
     started = time.perf_counter()
     rows = grade_class(
         ROOT,
@@ -168,12 +168,18 @@ def ours(course: Path, out: Path, workers: int, engine: str = "warm") -> tuple[f
     }
     state = json.loads((out / "grading-state.json").read_text())["entries"]
     overheads = []
+    cells = 0.0
     for key, entry in state.items():
         student, slug, notebook = key.split("/")
         executed = out / "autograded" / student / slug / f"{notebook}.ipynb"
         if executed.is_file():
-            overheads.append(entry["outcome"]["seconds"] - cell_seconds(executed))
-    return seconds, points, sum(overheads) / max(1, len(overheads))
+            spent = cell_seconds(executed)
+            cells += spent
+            overheads.append(entry["outcome"]["seconds"] - spent)
+    # per notebook: its own wall clock beyond its cells; per run: the whole run's wall clock
+    # beyond all cells (fixed costs and this process's work between notebooks included)
+    per_run = (seconds - cells) / max(1, len(state))
+    return seconds, points, (sum(overheads) / max(1, len(overheads)), per_run)
 
 
 def main() -> int:
@@ -200,6 +206,7 @@ def main() -> int:
         release_assignments(course)
         print(f"levels: {', '.join(levels)}; cores: {cores}")
         stock_rate = None
+        scaling: list[tuple[int, float]] = []  # (class size, seconds per notebook, N workers)
         for n, size in enumerate(sizes):
             shutil.rmtree(course / "submitted", ignore_errors=True)
             build(course, levels, size)
@@ -209,10 +216,12 @@ def main() -> int:
             t1, p1, over1 = ours(course, tmp / f"ours1-{size}", 1)
             tn, pn, _ = ours(course, tmp / f"oursN-{size}", cores)
             assert p1 == pn, "1 worker and N workers disagree"
+            scaling.append((size, tn / notebooks))
             line = (
                 f"size {size:>3}: {notebooks} notebooks; ours 1 worker {t1:7.1f} s "
                 f"({notebooks / t1:5.2f} nb/s), {cores} workers {tn:7.1f} s "
-                f"({notebooks / tn:5.2f} nb/s); overhead {over1:.2f} s/nb; "
+                f"({notebooks / tn:5.2f} nb/s); overhead {over1[0]:.2f} s/nb "
+                f"({over1[1]:.2f} s/nb counting the whole 1-worker run); "
                 f"parallel efficiency {100 * t1 / tn / cores:.0f}%"
             )
             if n == 0 and not args.no_cold:
@@ -243,6 +252,13 @@ def main() -> int:
                 for k in differ[:10]:
                     line += f"\n            differs: {k}: stock {ps[k]} ours {pn[k]}"
             print(line, flush=True)
+        if len(scaling) > 1:  # linear in class size: the same time per notebook at every size
+            per = ", ".join(f"{size}: {spn:.3f}" for size, spn in scaling)
+            spread = max(spn for _, spn in scaling) / min(spn for _, spn in scaling)
+            print(
+                f"time per notebook by class size ({cores} workers, s): {per}; "
+                f"largest/smallest {spread:.2f}"
+            )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0
