@@ -192,6 +192,8 @@ class Outcome:
     integrity: list[str]
     timestamp: str = ""  # submission time from timestamp.txt, ISO 8601 in UTC ("" if none)
     seconds: float = 0.0  # wall clock spent grading this notebook (0 when kept from a run before)
+    # `executed` (set by grade_notebook, not a field): the executed notebook, handed to the
+    # writer thread in memory (review.write_autograded) instead of through a file
 
 
 def _all_cells(job: Job, status: str, message: str, integrity: list[str] | None = None) -> Outcome:
@@ -286,8 +288,6 @@ def grade_notebook(job: Job) -> Outcome:
         results = judge_cells(
             assembly.grade_cells, run.evidence, run.notebook, run.status, run.message
         )
-        job.autograded.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(run.notebook, job.autograded)
     except Exception as exc:  # the grader's own trouble: say so, keep the batch going
         if warm is not None and sandbox is not None:
             warm.discard(sandbox)  # its kernel was booted before this notebook needed it
@@ -304,7 +304,9 @@ def grade_notebook(job: Job) -> Outcome:
         status, message = "tampered", "integrity findings: review before trusting the grade"
     elif status == "ok" and late:
         status, message = "late", late
-    return Outcome(results, status, message, integrity, stamp.isoformat() if stamp else "")
+    outcome = Outcome(results, status, message, integrity, stamp.isoformat() if stamp else "")
+    outcome.executed = run.notebook  # for review.write_autograded (not a field: not in the state)
+    return outcome
 
 
 def _rows(job: Job, outcome: Outcome) -> list[dict]:

@@ -172,7 +172,8 @@ def reviewable(
 
 
 def write_autograded(job, outcome, checksums: dict[str, str]) -> None:
-    """Replace job.autograded (the executed notebook grade.py left, if any) by its review form.
+    """Write job.autograded: the executed notebook (`outcome.executed`, if it ran) in its
+    review form, else the release with the status.
 
     job: autograder.grade.Job; outcome: autograder.grade.Outcome.
     """
@@ -186,7 +187,7 @@ def write_autograded(job, outcome, checksums: dict[str, str]) -> None:
 
 def _write(job, outcome, checksums: dict[str, str]) -> None:
     path: Path = job.autograded
-    executed = nbformat.read(path, as_version=4) if path.is_file() else None
+    executed = getattr(outcome, "executed", None)
     release = nbformat.read(job.release, as_version=4)
     results = [r if isinstance(r, dict) else vars(r) for r in outcome.results]
     nb = reviewable(
