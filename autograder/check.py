@@ -53,6 +53,9 @@ class Case:
     graded: torch.Tensor | None = None  # bool mask over output elements that count (judge-only)
     raises: str = ""  # the call must raise this exception type, e.g. "ValueError" (so must the ref)
     build: dict | None = None  # fn is an nn.Module class: how to build it (course.evidence)
+    # (rtol, atol) for this case instead of the check's (judge-only): float64 cases that must
+    # be exact to float64 precision in a check whose float32 cases cannot be
+    tol: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -214,9 +217,8 @@ class Check:
             raise RuntimeError(f"reference of {self.id} fails on cases {broken}")
         failures, calls, first_error = [], set(), ""
         for case, want, got in zip(cases, expected, results, strict=True):
-            reason = compare(
-                want, got, case.graded, self.rtol, self.atol, self.exact, causes=self.nan_causes
-            )
+            rtol, atol = case.tol or (self.rtol, self.atol)
+            reason = compare(want, got, case.graded, rtol, atol, self.exact, causes=self.nan_causes)
             if reason and case.raises and isinstance(got, dict) and got.get("ok"):
                 reason = f"应当抛出 {case.raises}（should raise {case.raises}），但函数正常返回了"
             if reason:

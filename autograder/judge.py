@@ -8,6 +8,7 @@ is not plain data (a sparse or quantized tensor, say) makes that one cell `malfo
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,10 +44,20 @@ def write_inputs(grade_cells: list[GradeCell], folder: Path) -> dict[str, str]:
     for gc in grade_cells:
         if gc.check_id:
             path = folder / f"{file_stem(gc.check_id)}.inputs.pt"
-            torch.save(checks.get(gc.check_id).spec(), path)
+            path.write_bytes(spec_bytes(gc.check_id))
             path.chmod(0o644)  # readable by the kernel's own uid
             expected[gc.grade_id] = gc.check_id
     return expected
+
+
+@functools.lru_cache(maxsize=256)
+def spec_bytes(check_id: str) -> bytes:
+    """A check's spec as torch.save bytes. The spec is a pure function of the check (seeded
+    cases, the same for every student; tests/test_check.py holds every check to that), so it
+    is built once per grading process, not once per notebook."""
+    buffer = io.BytesIO()
+    torch.save(checks.get(check_id).spec(), buffer)
+    return buffer.getvalue()
 
 
 def _cell_error(notebook: NotebookNode, grade_id: str) -> str:

@@ -101,6 +101,17 @@ def test_spec_is_plain_data(check: Check) -> None:
 
 
 @pytest.mark.parametrize("check", ALL_CHECKS, ids=lambda c: c.id)
+def test_spec_is_the_same_every_time(check: Check) -> None:
+    """judge.spec_bytes builds each spec once per grading process: that is exact only if the
+    spec is a pure function of the check (and the judge rebuilds the same cases)."""
+    from autograder.judge import spec_bytes
+
+    buffer = io.BytesIO()
+    torch.save(check.spec(), buffer)
+    assert buffer.getvalue() == spec_bytes(check.id)
+
+
+@pytest.mark.parametrize("check", ALL_CHECKS, ids=lambda c: c.id)
 def test_cases_are_seeded(check: Check) -> None:
     assert _same(check.spec(), check.spec())
 
